@@ -1,0 +1,7 @@
+"""Conformance checker for OpenAI-compatible video generation APIs (``/v1/videos``)."""
+
+__version__ = "0.1.0"
+
+# The version of the check catalogue. Bump it whenever a check is added, removed or changes
+# meaning: reports of different suite versions are not comparable without saying so.
+SUITE_VERSION = "1"

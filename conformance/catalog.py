@@ -1,0 +1,220 @@
+"""The check catalogue: every check's stable id, title, level, feature and the fact behind it.
+
+Ids never change meaning (baselines and cross-run diffs depend on that); a check whose meaning
+changes gets a new id and ``SUITE_VERSION`` is bumped. References point into the facts the
+suite is derived from: ``api §N`` is the normative API description (openai-videos-api.md),
+``dev XN`` a row of the real-world deviation catalogue (real-world-deviations.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import pytest
+
+from conformance.report.model import Level
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+CORE_FEATURES = ("create", "object", "lifecycle", "content", "validation", "errors", "auth")
+EXTENDED_FEATURES = (
+    "list",
+    "delete",
+    "remix",
+    "image_to_video",
+    "variants",
+    "expiry",
+    "extensions",
+    "sdk",
+)
+FEATURES = CORE_FEATURES + EXTENDED_FEATURES
+DECLARABLE_FEATURES = ("list", "delete", "remix", "image_to_video", "variants")
+"""Extended features a profile claims; unclaimed ones are reported ``unsupported``."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One rule of the contract, checked against a provider."""
+
+    id: str
+    title: str
+    level: Level
+    feature: str
+    reference: str
+    why: str
+    """What breaks for a client when this rule is broken."""
+
+    @property
+    def core(self) -> bool:
+        return self.feature in CORE_FEATURES
+
+
+def _c(id: str, level: Level, feature: str, title: str, reference: str, why: str) -> Check:
+    return Check(id, title, level, feature, reference, why)
+
+
+_CHECKS: tuple[Check, ...] = (
+    # --- create ---------------------------------------------------------------------------
+    _c("VID-CREATE-001", "MUST", "create", "A JSON create request is accepted",
+       "api §2.1, §5.2", "curl users, openai-python before 2.27 and openai-node before 6.28 send JSON (dev E2)"),
+    _c("VID-CREATE-002", "MUST", "create", "A multipart create request without a file is accepted",
+       "api §5.2", "openai-python 2.27+ always sends multipart, even with no file (dev E1, E3)"),
+    _c("VID-CREATE-003", "SHOULD", "create", "Create answers 200, as documented",
+       "api §1", "the contract documents 200 for creation; the SDK accepts any 2xx, hand-written clients may not"),
+    _c("VID-CREATE-004", "MUST", "create", "Omitted seconds and size default to \"4\" and \"720x1280\"",
+       "api §2.1", "clients that omit optional fields expect the documented defaults and are billed by them"),
+    _c("VID-CREATE-005", "MUST", "create", "The job echoes the requested model, size and seconds",
+       "api §3.1", "a job that renders something else than asked breaks size pickers and billing (dev D5)"),
+    # --- object ---------------------------------------------------------------------------
+    _c("VID-OBJ-001", "MUST", "object", "Every Video object matches the contract schema",
+       "api §3.1", "strict and generated clients fail on missing keys, wrong types and out-of-enum values (dev D1-D5)"),
+    _c("VID-OBJ-002", "MUST", "object", "created_at is a plausible Unix time in seconds",
+       "api §3.1", "milliseconds, 0 or ISO strings break sorting and expiry maths (dev D3)"),
+    _c("VID-OBJ-003", "MUST", "object", "The id is the same on create, retrieve and list",
+       "api §3.1", "using the polled id for /content fails when it changes (dev C3)"),
+    _c("VID-OBJ-004", "SHOULD", "object", "The id is URL-safe",
+       "dev C2", "the SDK sends '/' as %2F and '+', '=' raw; proxies then answer 404"),
+    # --- lifecycle ------------------------------------------------------------------------
+    _c("VID-LIFE-001", "MUST", "lifecycle", "status is always queued, in_progress, completed or failed",
+       "api §3.1, §5.3", "openai-python's create_and_poll returns early, without error, on any other word (dev A1-A6)"),
+    _c("VID-LIFE-002", "MUST", "lifecycle", "status only moves forward",
+       "api §4", "pollers treat a terminal status as final; going back confuses every state machine"),
+    _c("VID-LIFE-003", "MUST", "lifecycle", "progress is an integer from 0 to 100",
+       "api §3.1", "0.45 shows as 0 %, '45%' gives NaN, typed decoders fail (dev B1-B3)"),
+    _c("VID-LIFE-004", "SHOULD", "lifecycle", "progress never decreases",
+       "dev B4", "progress bars jump backwards"),
+    _c("VID-LIFE-005", "SHOULD", "lifecycle", "progress is 100 once the job is completed",
+       "api §3.1", "clients keyed on progress never see the job finish"),
+    _c("VID-LIFE-006", "MUST", "lifecycle", "completed_at is null until the job is terminal and set once it completes",
+       "api §3.1", "clients keyed on completed_at stop polling early (dev D2)"),
+    _c("VID-LIFE-007", "MUST", "lifecycle", "A failed job carries error {code, message} as strings",
+       "api §3.1, §3.2, §4", "clients branching on error.code get None or a type error (dev D8)"),
+    _c("VID-LIFE-008", "MUST", "lifecycle", "Every job reaches a terminal status within the job timeout",
+       "api §4", "a poll that never ends hangs the client (dev A9, A10)"),
+    _c("VID-LIFE-009", "MUST", "lifecycle", "openai-poll-after-ms, when sent, is an integer number of milliseconds",
+       "api §5.3", "the SDK parses it with int(); any other value raises inside poll()"),
+    # --- content --------------------------------------------------------------------------
+    _c("VID-CONTENT-001", "MUST", "content", "After completion, /content answers 200 with Content-Type video/mp4",
+       "api §2.3", "content-type checks and players fail on octet-stream labels (dev F1, F2)"),
+    _c("VID-CONTENT-002", "MUST", "content", "The downloaded bytes are a decodable MP4",
+       "api §2.3, §4", "a JSON error or a broken file saved as .mp4 (dev F5)"),
+    _c("VID-CONTENT-003", "MUST", "content", "The video lasts the requested seconds",
+       "api §2.1", "the customer pays per second for what was asked"),
+    _c("VID-CONTENT-004", "MUST", "content", "The video resolution equals the job's size",
+       "api §2.1, §3.1", "layouts built for the requested size break"),
+    _c("VID-CONTENT-005", "MUST", "content", "Before completion, /content answers 4xx with the error envelope, never 200",
+       "api §7, dev F4, F5", "download_content never checks status: a 200 JSON body is saved as media"),
+    _c("VID-CONTENT-006", "SHOULD", "content", "/content serves the bytes itself instead of redirecting",
+       "api §2.3, dev F3", "clients without redirect following raise on 302; re-sent auth gets 403 at the CDN"),
+    _c("VID-CONTENT-007", "MUST", "variants", "variant=thumbnail answers a WebP image labelled image/webp",
+       "api §2.3, §4", "thumbnail consumers get an MP4 when variant is ignored (dev F1)"),
+    _c("VID-CONTENT-008", "MUST", "variants", "variant=spritesheet answers a JPEG image labelled image/jpeg",
+       "api §4, §9.5", "spritesheet consumers get the wrong bytes (dev F1)"),
+    # --- validation -----------------------------------------------------------------------
+    _c("VID-VAL-001", "MUST", "validation", "seconds \"5\" is rejected with 400 and the envelope",
+       "api §2.1, §6, dev D6", "an unsupported duration silently accepted bills a job the client did not mean"),
+    _c("VID-VAL-002", "MUST", "validation", "seconds \"10\" is rejected with 400 and the envelope",
+       "api §2.1, §6, dev D6", "an unsupported duration silently accepted bills a job the client did not mean"),
+    _c("VID-VAL-003", "MUST", "validation", "seconds as the JSON integer 4 is rejected with 400 and the envelope",
+       "api §2.1, dev D6, E4", "a client sending an integer works on one peer and fails on the next"),
+    _c("VID-VAL-004", "MUST", "validation", "seconds \"abc\" is rejected with 400 and the envelope",
+       "api §2.1", "garbage input must never start a billed job"),
+    _c("VID-VAL-005", "MUST", "validation", "size \"999x999\" is rejected with 400 and the envelope",
+       "api §2.1, dev D5", "an unsupported size silently accepted renders something else than asked"),
+    _c("VID-VAL-006", "MUST", "validation", "size \"16:9\" is rejected with 400 and the envelope",
+       "api §2.1, dev D5", "ratio sizes are not in the contract's enum"),
+    _c("VID-VAL-007", "MUST", "validation", "A create without prompt is rejected with 400 and the envelope",
+       "api §2.1", "prompt is required"),
+    _c("VID-VAL-008", "MUST", "validation", "An empty prompt is rejected with 400 and the envelope",
+       "api §2.1", "prompt has at least 1 character"),
+    _c("VID-VAL-009", "MUST", "validation", "A prompt over 32000 characters is rejected with 400 and the envelope",
+       "api §2.1", "prompt has at most 32000 characters"),
+    _c("VID-VAL-010", "MUST", "validation", "An unknown model is rejected with 400 and the envelope",
+       "api §2.1, §9.6", "a typo in the model name must not start a job on some default model"),
+    _c("VID-VAL-011", "SHOULD", "validation", "Rejections name the offending field in error.param",
+       "api §3.3, §6", "clients show the user which field to fix"),
+    _c("VID-VAL-012", "MUST", "validation", "A rejected create creates no job",
+       "api §6, dev E5", "a 400 that still starts a generation bills the customer for an error"),
+    # --- errors ---------------------------------------------------------------------------
+    _c("VID-ERR-001", "MUST", "errors", "Retrieve of an unknown id answers 404 with the envelope",
+       "api §7, dev G1", "the SDK maps 404 to NotFoundError; a 500 reads as an outage"),
+    _c("VID-ERR-002", "MUST", "errors", "/content of an unknown id answers 404 with the envelope",
+       "api §7, dev G1", "the SDK maps 404 to NotFoundError; a 500 reads as an outage"),
+    _c("VID-ERR-003", "MUST", "delete", "Delete of an unknown id answers 404 with the envelope",
+       "api §7, dev G1", "the SDK maps 404 to NotFoundError"),
+    _c("VID-ERR-004", "MUST", "remix", "Remix of an unknown id answers 404 with the envelope",
+       "api §7, dev G1", "the SDK maps 404 to NotFoundError; accepting it would bill a job"),
+    _c("VID-ERR-005", "MUST", "errors", "Every error response carries {error: {message, type, param, code}}",
+       "api §3.3, dev H1, H2", "e.code, e.type and e.param come back None or garbage in the SDK"),
+    # --- auth -----------------------------------------------------------------------------
+    _c("VID-AUTH-001", "MUST", "auth", "A request without a key answers 401 with the envelope on every route",
+       "api §1, §6, dev H3", "an open route leaks videos or bills nobody's account"),
+    _c("VID-AUTH-002", "MUST", "auth", "A request with a wrong key answers 401 with the envelope on every route",
+       "api §1, §6", "an unchecked key is no key"),
+    _c("VID-AUTH-003", "MUST", "auth", "Authorization: Bearer alone is accepted",
+       "api §1, §5.2", "the SDK sends only Authorization: Bearer (dev H3)"),
+    # --- list -----------------------------------------------------------------------------
+    _c("VID-LIST-001", "MUST", "list", "The list object has object, data, first_id, last_id and has_more",
+       "api §3.2, dev G4", "the SDK's cursor page reads has_more and last_id; loops break without them"),
+    _c("VID-LIST-002", "MUST", "list", "A created job appears in the list",
+       "api §2.2", "a list that misses jobs hides work from dashboards"),
+    _c("VID-LIST-003", "MUST", "list", "limit and after page through the list without gaps or repeats",
+       "api §2.2, §5.7", "cursor pagination loops forever or skips jobs"),
+    _c("VID-LIST-004", "MUST", "list", "order=asc and order=desc sort by created_at",
+       "api §2.2", "clients showing newest first get the oldest"),
+    # --- delete ---------------------------------------------------------------------------
+    _c("VID-DEL-001", "MUST", "delete", "Delete answers {id, object: \"video.deleted\", deleted: true}",
+       "api §3.2, dev G4", "deleted reads None in the SDK"),
+    _c("VID-DEL-002", "MUST", "delete", "After delete, retrieve and /content answer 404",
+       "api §2, dev G4", "deleted videos stay downloadable"),
+    # --- remix ----------------------------------------------------------------------------
+    _c("VID-REMIX-001", "MUST", "remix", "Remix returns a Video whose remixed_from_video_id is the source",
+       "api §2.4, §3.1", "the link between source and remix is lost"),
+    _c("VID-REMIX-002", "MUST", "remix", "A remix job completes and serves an MP4",
+       "api §2.4", "a remix that never finishes bills for nothing"),
+    # --- image to video -------------------------------------------------------------------
+    _c("VID-I2V-001", "MUST", "image_to_video", "A create with an input_reference image file completes",
+       "api §2.1, §5.2", "image-to-video through the SDK sends the image as a file part"),
+    # --- expiry ---------------------------------------------------------------------------
+    _c("VID-EXP-001", "MUST", "expiry", "After expires_at, /content answers 404",
+       "api §4, §7", "expires_at is the authoritative retention signal"),
+    # --- extensions -----------------------------------------------------------------------
+    _c("VID-EXT-001", "MAY", "extensions", "Declared extra durations are accepted and honoured",
+       "profile [extensions]", "a documented extension that does not work misleads integrators"),
+    _c("VID-EXT-002", "MAY", "extensions", "Declared extra sizes are accepted",
+       "profile [extensions]", "a documented extension that does not work misleads integrators"),
+    # --- sdk ------------------------------------------------------------------------------
+    _c("VID-SDK-001", "MUST", "sdk", "openai-python drives create_and_poll to completed and downloads the MP4",
+       "api §5", "the SDK drop-in promise: existing code works by changing base_url"),
+    _c("VID-SDK-002", "MUST", "sdk", "Every response parses under the SDK's strict response validation",
+       "api §5.6", "typed clients and _strict_response_validation=True reject the response"),
+    _c("VID-SDK-003", "SHOULD", "sdk", "openai-python's list, remix and delete work for the declared features",
+       "api §5.1, §5.7", "SDK calls beyond the core lifecycle fail"),
+)
+
+CHECKS: dict[str, Check] = {c.id: c for c in _CHECKS}
+
+
+def get(check_id: str) -> Check:
+    """The catalogue entry for ``check_id``; ``KeyError`` for an unknown id."""
+    return CHECKS[check_id]
+
+
+def check(check_id: str) -> Callable[[F], F]:
+    """Mark a pytest function as the implementation of catalogue check ``check_id``."""
+    entry = CHECKS[check_id]  # KeyError at import time for a typo: fail loudly, early
+    return pytest.mark.conformance_check(entry.id)
+
+
+def select(only: list[str] | None, skip: list[str] | None) -> set[str]:
+    """Check ids selected by ``--only``/``--skip`` (each a check id, id prefix or feature name)."""
+
+    def matches(c: Check, pattern: str) -> bool:
+        return c.id == pattern or c.feature == pattern or c.id.startswith(pattern)
+
+    chosen = {c.id for c in _CHECKS if not only or any(matches(c, p) for p in only)}
+    if skip:
+        chosen -= {c.id for c in _CHECKS if any(matches(c, p) for p in skip)}
+    return chosen

@@ -1,0 +1,68 @@
+"""``video-conformance``: argument parsing and dispatch only.
+
+Each subcommand lives in ``conformance/commands/<name>.py`` with two functions,
+``add_arguments(parser)`` and ``main(args) -> int``. Errors become one line and an exit code;
+no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from conformance import __version__
+from conformance.errors import EXIT_HARNESS, EXIT_USAGE, HarnessError, UsageError
+
+COMMANDS: dict[str, str] = {
+    "run": "check a provider against the contract and write its report",
+    "serve": "run the bundled reference provider (optionally as a vendor dialect)",
+    "plan": "print the jobs a run would create and what they would cost; sends nothing",
+    "checks": "list the check catalogue (text, markdown or json)",
+    "compare": "build the vendor matrix (matrix.html, matrix.md) from several report.json files",
+    "diff": "compare two runs: regressed, fixed, new and vanished checks",
+    "baseline": "write a per-vendor baseline of known failures from a report",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse prints the whole usage block; one line is what the guide asks for.
+        raise UsageError(f"{self.prog}: {message}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="video-conformance", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name, help_text in COMMANDS.items():
+        module = importlib.import_module(f"conformance.commands.{name}")
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        module.add_arguments(command)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not args.command:
+            parser.print_help()
+            return EXIT_USAGE
+        module = importlib.import_module(f"conformance.commands.{args.command}")
+        return int(module.main(args))
+    except UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except HarnessError as exc:
+        print(f"harness error: {exc}", file=sys.stderr)
+        return EXIT_HARNESS
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # last resort: one line, never a traceback, never a secret
+        from conformance.redact import redact_text
+
+        print(f"internal error: {type(exc).__name__}: {redact_text(str(exc))}", file=sys.stderr)
+        return EXIT_HARNESS
