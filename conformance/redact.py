@@ -20,8 +20,10 @@ _lock = threading.Lock()
 _secrets: set[str] = set()
 
 # Bearer tokens and sk-style keys that were never registered (e.g. echoed by a vendor).
+# A token must look like one (8+ characters with a digit or a symbol), so that prose such as
+# "Authorization: Bearer alone is accepted" survives.
 _PATTERNS = (
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{4,}"),
+    re.compile(r"(?i)(bearer\s+)(?=[A-Za-z0-9._~+/=-]*[0-9._~+/=-])[A-Za-z0-9._~+/=-]{8,}"),
     re.compile(r"\bsk-[A-Za-z0-9_-]{8,}"),
 )
 

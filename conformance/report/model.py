@@ -104,7 +104,7 @@ class Report:
     checks: list[CheckResult]
     jobs: list[JobRecord] = field(default_factory=list)
     billing: dict[str, Any] = field(default_factory=dict)
-    """``jobs_created``, ``billable_seconds``, ``estimated_cost``, ``max_jobs``, ``max_video_seconds``."""
+    """``jobs_created``, ``billable_seconds``, ``estimated_cost`` and the limits in force."""
     fuzz: dict[str, Any] = field(default_factory=dict)
     """Property phase facts: seed, requests per operation, billable jobs caused."""
     deferred: list[dict[str, Any]] = field(default_factory=list)

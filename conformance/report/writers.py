@@ -1,0 +1,55 @@
+"""Write every artifact of one run: report.json (canonical) and the views derived from it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from conformance.errors import HarnessError
+from conformance.report.atomic import write_text_atomic
+from conformance.report.html import render_html
+from conformance.report.junit import render_junit
+from conformance.report.markdown import render_summary
+from conformance.report.model import Report
+from conformance.report.schema import validate
+from conformance.report.views import redacted_copy
+
+ARTIFACTS = ("report.json", "report.html", "junit.xml", "summary.md")
+
+
+def render_json(report: Report) -> str:
+    """``report.json`` text, checked against the published schema first."""
+    data = report.to_dict()
+    problems = validate(data)
+    if problems:
+        # Our own model broke its schema: refuse to publish it rather than ship a bad file.
+        raise HarnessError(f"report does not match its schema: {problems[0]}")
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def write_all(report: Report, report_dir: Path) -> dict[str, Path]:
+    """Write report.json, report.html, junit.xml and summary.md into ``report_dir``.
+
+    Every view is rendered from a redacted copy of the report before anything is written, so a
+    rendering error leaves the previous files untouched, and each file is replaced atomically.
+    Returns the path of each artifact by file name.
+    """
+    try:
+        safe = redacted_copy(report)
+        texts = {"report.json": render_json(safe)}
+    except (KeyError, TypeError, ValueError) as exc:
+        # A check produced a value the model cannot represent (an unknown outcome or level).
+        raise HarnessError(
+            f"report does not match its schema: {type(exc).__name__}: {exc}"
+        ) from None
+    texts["report.html"] = render_html(safe)
+    texts["junit.xml"] = render_junit(safe)
+    texts["summary.md"] = render_summary(safe)
+    report_dir = Path(report_dir)
+    try:
+        report_dir.mkdir(parents=True, exist_ok=True)
+        return {name: write_text_atomic(report_dir / name, text) for name, text in texts.items()}
+    except OSError as exc:
+        raise HarnessError(
+            f"cannot write the report to {report_dir}: {exc.strerror or exc}"
+        ) from None
