@@ -72,7 +72,9 @@ class Budget:
             self._reserved_seconds += seconds
             return Reservation(self, seconds, purpose)
 
-    def _settle(self, res: Reservation, video_id: str | None, *, accepted: bool) -> CreatedJob | None:
+    def _settle(
+        self, res: Reservation, video_id: str | None, *, accepted: bool
+    ) -> CreatedJob | None:
         with self._lock:
             if res._settled:
                 raise RuntimeError("reservation settled twice")

@@ -55,6 +55,12 @@ class Behaviour:
     prompt_required: bool = True
     create_encodings: frozenset[str] = frozenset({"json", "multipart"})
     """Create (and remix) request encodings accepted; another one gets 415 with the envelope."""
+    multipart_requires_file: bool = False
+    """A multipart create without an ``input_reference`` file is a 400 with
+    ``param: "input_reference"`` (text-to-video only through JSON; dev E3, apiyi)."""
+    sizes_by_model: dict[str, list[str]] = field(default_factory=dict)
+    """Per-model narrowing of ``sizes_allowed``: a model listed here accepts only these sizes
+    (others are a 400 with ``param: "size"``), e.g. {"sora-2": ["720x1280", "1280x720"]}."""
     input_reference_supported: bool = True
     """Accept an ``input_reference`` image file (multipart). When False it is a 400."""
     validation_creates_job: bool = False
@@ -92,6 +98,8 @@ class Behaviour:
     """Fault: a job that reached in_progress is reported as queued again on one poll."""
     omit_null_keys: bool = False
     """Drop keys whose value is null instead of sending null (D1)."""
+    omit_keys_when_null: frozenset[str] = frozenset()
+    """A narrower D1: these keys only are dropped while their value is null (e.g. {"error"})."""
     omit_keys: frozenset[str] = frozenset()
     """Keys never sent (e.g. {"prompt"})."""
     extra_fields: dict[str, Any] = field(default_factory=dict)
@@ -120,7 +128,7 @@ class Behaviour:
     remix_link: bool = True
     """Set ``remixed_from_video_id`` on remixes."""
     poll_after_ms: int | None = 500
-    """Value of the ``openai-poll-after-ms`` header on retrieve while a job runs; None = no header."""
+    """``openai-poll-after-ms`` header value on retrieve while a job runs; None = no header."""
     poll_after_raw: str | None = None
     """Fault: send this literal header value instead (e.g. "soon")."""
 
@@ -139,16 +147,17 @@ class Behaviour:
     expiry_enforced: bool = True
     """After ``expires_at``, /content is 404. False keeps serving (a fault)."""
 
-    # --- errors ------------------------------------------------------------------------------------
-    error_style: Literal["openai", "detail", "flat", "string", "partial"] = "openai"
+    # --- errors ---------------------------------------------------------------------------
+    error_style: Literal["openai", "detail", "flat", "string", "partial", "no_param"] = "openai"
     """``openai`` {error:{message,type,param,code}}; ``detail`` {"detail": ...} (FastAPI);
-    ``flat`` {code,message,data}; ``string`` {"error": "text"}; ``partial`` {error:{message,type}}."""
+    ``flat`` {code,message,data}; ``string`` {"error": "text"}; ``partial`` {error:{message,type}};
+    ``no_param`` {error:{message,type,code}} (the ``param`` key is absent, as in 4all's docs)."""
     unknown_id_status: int = 404
     """Status for an id that does not exist (retrieve, content, delete, remix)."""
     retry_after: bool = True
     """Send ``Retry-After`` on 429."""
 
-    # --- list and delete ---------------------------------------------------------------------------
+    # --- list and delete ------------------------------------------------------------------
     list_cursor_fields: bool = True
     """Send ``first_id``, ``last_id`` and ``has_more`` in the list object (G4)."""
     list_order_ignored: bool = False
@@ -174,9 +183,9 @@ class Behaviour:
             current = getattr(self, name)
             if isinstance(current, frozenset) and isinstance(value, list | tuple | set):
                 value = frozenset(value)
-            elif isinstance(current, tuple) and isinstance(value, list):
-                value = tuple(value)
-            elif name == "models_allowed" and isinstance(value, list):
+            elif isinstance(value, list) and (
+                isinstance(current, tuple) or name == "models_allowed"
+            ):
                 value = tuple(value)
             values[name] = value
         return dataclasses.replace(self, **values)
