@@ -1,0 +1,157 @@
+"""``video-conformance run``: check one provider against the contract and write its report."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from conformance.catalog import FEATURES, select
+from conformance.config import Overrides, resolve_target
+from conformance.errors import UsageError
+from conformance.runner import DEFAULT_FUZZ_BUDGET_S, RunOptions, execute
+
+
+def split_patterns(values: list[str] | None) -> list[str] | None:
+    """``--only a,b --only c`` → ``["a", "b", "c"]``; each must name a check, prefix or feature."""
+    if not values:
+        return None
+    patterns = [p.strip() for v in values for p in v.split(",") if p.strip()]
+    for pattern in patterns:
+        if not select([pattern], None) and pattern not in FEATURES:
+            raise UsageError(f"{pattern!r} matches no check id, id prefix or feature")
+    return patterns
+
+
+def add_target_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that shape the target (shared with ``plan``)."""
+    parser.add_argument("--profile", help="profile TOML file, or a bundled profile name")
+    parser.add_argument("--base-url", help="the provider's base URL, including /v1")
+    parser.add_argument("--api-key", help="API key (default: the env var the profile names)")
+    parser.add_argument("--model", help="model to request (overrides the profile)")
+    parser.add_argument(
+        "--job-timeout",
+        type=float,
+        metavar="SECONDS",
+        help="how long a job may run before it counts as stuck",
+    )
+    parser.add_argument(
+        "--expiry-wait",
+        type=float,
+        metavar="SECONDS",
+        help="wait this long for expires_at within the run (default 60)",
+    )
+    parser.add_argument("--max-jobs", type=int, help="most billable jobs the run may create")
+    parser.add_argument(
+        "--max-video-seconds", type=int, help="most seconds of video the run may bill"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="ID|PREFIX|FEATURE",
+        help="run only these checks (repeatable, or comma separated)",
+    )
+    parser.add_argument(
+        "--skip",
+        action="append",
+        metavar="ID|PREFIX|FEATURE",
+        help="skip these checks (repeatable, or comma separated)",
+    )
+    parser.add_argument(
+        "--fuzz-billable",
+        action="store_true",
+        default=None,
+        help="let the property phase send creates that may be accepted and billed",
+    )
+
+
+def overrides_from(args: argparse.Namespace) -> Overrides:
+    for name in ("job_timeout", "expiry_wait", "max_jobs", "max_video_seconds"):
+        value = getattr(args, name, None)
+        if (value is not None and value < 0) or (value == 0 and name != "expiry_wait"):
+            raise UsageError(f"--{name.replace('_', '-')} must be positive")
+    return Overrides(
+        profile=args.profile,
+        base_url=args.base_url,
+        api_key=args.api_key,
+        model=args.model,
+        job_timeout_s=args.job_timeout,
+        expiry_wait_s=args.expiry_wait,
+        max_jobs=args.max_jobs,
+        max_video_seconds=args.max_video_seconds,
+        fuzz_billable=args.fuzz_billable,
+    )
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_target_arguments(parser)
+    parser.add_argument("--report-dir", type=Path, help="default: reports/<target-name>/")
+    parser.add_argument("--baseline", type=Path, help="per-vendor baseline of known failures")
+    parser.add_argument("--seed", type=int, help="seed of the property phase")
+    parser.add_argument(
+        "--fuzz-budget-seconds",
+        type=float,
+        default=DEFAULT_FUZZ_BUDGET_S,
+        help="time bound of the property phase",
+    )
+    parser.add_argument("--no-fuzz", action="store_true", help="skip the property phase")
+    parser.add_argument(
+        "--render-seconds",
+        type=float,
+        default=0.3,
+        help="bundled provider only: seconds one render takes",
+    )
+    parser.add_argument(
+        "--provider-fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="bundled provider only: apply a fault switch (repeatable)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+
+
+def main(args: argparse.Namespace) -> int:
+    target = resolve_target(overrides_from(args))
+    behaviour = None
+    if (args.provider_fault or args.render_seconds != 0.3) and not target.bundled:
+        raise UsageError("--provider-fault and --render-seconds apply to the bundled provider only")
+    if args.render_seconds < 0:
+        raise UsageError("--render-seconds must not be negative")
+    if args.provider_fault:
+        from conformance.provider.behaviour import Behaviour
+        from conformance.provider.faults import apply_faults
+
+        try:
+            behaviour = apply_faults(Behaviour(), args.provider_fault)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+    if args.baseline is not None and not args.baseline.is_file():
+        raise UsageError(f"baseline {args.baseline} not found")
+
+    def progress(line: str) -> None:
+        print(line, flush=True)
+
+    result = execute(
+        target,
+        RunOptions(
+            report_dir=args.report_dir,
+            only=split_patterns(args.only),
+            skip=split_patterns(args.skip),
+            baseline=args.baseline,
+            seed=args.seed,
+            fuzz=not args.no_fuzz,
+            fuzz_budget_s=args.fuzz_budget_seconds,
+            render_seconds=args.render_seconds,
+            provider_behaviour=behaviour,
+            progress=None if args.quiet else progress,
+        ),
+    )
+    summary = result.report.summary()["by_outcome"]
+    counts = ", ".join(f"{n} {o}" for o, n in summary.items() if n)
+    print(f"verdict: {result.report.verdict()} ({counts})")
+    for line in result.gate_lines:
+        print(line, file=sys.stderr if result.exit_code else sys.stdout)
+    if "report.html" in result.paths:
+        print(f"report: {result.paths['report.html']}")
+    return result.exit_code

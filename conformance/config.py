@@ -1,0 +1,312 @@
+"""Profile TOML + environment + flags → one frozen ``Target``.
+
+Precedence: command-line flags over environment over the profile. A bundled profile is named
+by its file stem (``--profile openai`` is ``conformance/profiles/openai.toml``); anything else
+is a path. Every mistake is a ``UsageError`` with one line that names the culprit.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from conformance.budget import BudgetLimits
+from conformance.catalog import DECLARABLE_FEATURES
+from conformance.errors import UsageError
+from conformance.redact import register_secret
+
+AuthStyle = Literal["bearer", "x-api-key", "both"]
+AUTH_STYLES: tuple[str, ...] = ("bearer", "x-api-key", "both")
+ENCODINGS: tuple[str, ...] = ("json", "multipart")
+DEFAULT_KEY_ENV = "VIDEO_API_KEY"
+PROFILES_DIR = Path(__file__).parent / "profiles"
+
+DEFAULT_JOB_TIMEOUT_S = 900.0
+DEFAULT_REQUEST_TIMEOUT_S = 60.0
+DEFAULT_EXPIRY_WAIT_S = 60.0
+
+# The profile schema: top-level keys and the keys of each table. Anything else is a typo.
+_TOP_KEYS = frozenset(
+    {
+        "name",
+        "description",
+        "base_url",
+        "api_key_env",
+        "auth",
+        "create_encodings",
+        "model",
+        "sizes",
+        "seconds",
+        "features",
+        "failing_prompt",
+        "create_status",
+        "bundled",
+        "fuzz_billable",
+        "extensions",
+        "budget",
+        "timeouts",
+    }
+)
+_TABLE_KEYS: dict[str, frozenset[str]] = {
+    "extensions": frozenset({"seconds", "sizes"}),
+    "budget": frozenset({"max_jobs", "max_video_seconds", "price_per_second"}),
+    "timeouts": frozenset({"job", "request", "expiry_wait"}),
+}
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything a run needs to know about the provider under test. Never prints its key."""
+
+    name: str
+    base_url: str
+    """Includes the version prefix (``.../v1``); paths append ``/videos``."""
+    api_key: str = field(repr=False)
+    auth: AuthStyle = "bearer"
+    create_encodings: tuple[str, ...] = ENCODINGS
+    model: str | None = None
+    sizes: tuple[str, ...] = ("720x1280",)
+    seconds: tuple[str, ...] = ("4",)
+    features: frozenset[str] = frozenset()
+    extension_seconds: tuple[str, ...] = ()
+    extension_sizes: tuple[str, ...] = ()
+    failing_prompt: str = ""
+    create_status: int | None = None
+    budget: BudgetLimits = field(default_factory=BudgetLimits)
+    job_timeout_s: float = DEFAULT_JOB_TIMEOUT_S
+    request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
+    expiry_wait_s: float = DEFAULT_EXPIRY_WAIT_S
+    bundled: bool = False
+    """The bundled reference provider: the runner starts it and fills base_url and api_key."""
+    fuzz_billable: bool = False
+    """The property phase may send creates that would be accepted (and billed)."""
+    profile: str | None = None
+    """Where the profile came from (bundled name or path), for the report."""
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.base_url or 'bundled reference provider'})"
+
+    def declares(self, feature: str) -> bool:
+        """True when the profile claims the extended ``feature``."""
+        return feature in self.features
+
+    @property
+    def main_size(self) -> str:
+        return self.sizes[0]
+
+    @property
+    def main_seconds(self) -> str:
+        return self.seconds[0]
+
+    def redacted(self) -> dict[str, Any]:
+        """The target as it goes into a report: every setting, never the key."""
+        return {
+            "name": self.name,
+            "base_url": self.base_url,
+            "profile": self.profile,
+            "auth": self.auth,
+            "create_encodings": list(self.create_encodings),
+            "model": self.model,
+            "sizes": list(self.sizes),
+            "seconds": list(self.seconds),
+            "features": sorted(self.features),
+            "extensions": {
+                "seconds": list(self.extension_seconds),
+                "sizes": list(self.extension_sizes),
+            },
+            "failing_prompt": self.failing_prompt,
+            "create_status": self.create_status,
+            "bundled": self.bundled,
+            "timeouts": {
+                "job": self.job_timeout_s,
+                "request": self.request_timeout_s,
+                "expiry_wait": self.expiry_wait_s,
+            },
+        }
+
+
+@dataclass(frozen=True)
+class Overrides:
+    """The flags of ``run`` and ``plan`` that shape the target (``None`` = not given)."""
+
+    profile: str | None = None
+    base_url: str | None = None
+    api_key: str | None = None
+    model: str | None = None
+    job_timeout_s: float | None = None
+    expiry_wait_s: float | None = None
+    max_jobs: int | None = None
+    max_video_seconds: int | None = None
+    fuzz_billable: bool | None = None
+
+
+def profile_path(name_or_path: str) -> Path:
+    """Resolve ``--profile``: an existing file, else a bundled profile of that name."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    bundled = PROFILES_DIR / f"{name_or_path}.toml"
+    if "/" not in name_or_path and bundled.is_file():
+        return bundled
+    names = ", ".join(sorted(p.stem for p in PROFILES_DIR.glob("*.toml")))
+    raise UsageError(f"profile {name_or_path!r} not found (a file path, or one of: {names})")
+
+
+def load_profile(path: Path) -> dict[str, Any]:
+    """Parse and shape-check one profile file; unknown keys are an error naming the key."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise UsageError(f"cannot read profile {path}: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UsageError(f"profile {path} is not valid TOML: {exc}") from None
+    for key, value in data.items():
+        if key not in _TOP_KEYS:
+            raise UsageError(f"profile {path}: unknown key {key!r}")
+        if key in _TABLE_KEYS:
+            if not isinstance(value, dict):
+                raise UsageError(f"profile {path}: [{key}] must be a table")
+            for sub in value:
+                if sub not in _TABLE_KEYS[key]:
+                    raise UsageError(f"profile {path}: unknown key {key}.{sub!r}")
+    return data
+
+
+def _str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...] | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise UsageError(f"{where}: {key} must be a list of strings")
+    return tuple(value)
+
+
+def _number(
+    data: Mapping[str, Any], key: str, where: str, *, allow_zero: bool = False
+) -> float | None:
+    value = data.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+        raise UsageError(f"{where}: {key} must be a non-negative number")
+    if value == 0 and not allow_zero:
+        raise UsageError(f"{where}: {key} must be positive")
+    return float(value)
+
+
+def check_base_url(url: str) -> str:
+    """A usable base URL (http or https, with a host), without a trailing slash."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"bad base URL {url!r}: expected http(s)://host[:port]/path")
+    if parts.query or parts.fragment:
+        raise UsageError(f"bad base URL {url!r}: no query or fragment allowed")
+    return url.rstrip("/")
+
+
+def resolve_target(
+    flags: Overrides, env: Mapping[str, str] | None = None, *, require_key: bool = True
+) -> Target:
+    """Build the frozen ``Target`` of a run from profile, environment and flags.
+
+    ``require_key=False`` (``plan``, which sends nothing) accepts a target without a key.
+    """
+    env = os.environ if env is None else env
+    data: dict[str, Any] = {}
+    where = "flags"
+    profile_label: str | None = None
+    if flags.profile:
+        path = profile_path(flags.profile)
+        data = load_profile(path)
+        where = f"profile {path}"
+        profile_label = path.stem if path.parent == PROFILES_DIR else str(path)
+    elif not flags.base_url:
+        # No target at all: the bundled reference provider.
+        data = load_profile(PROFILES_DIR / "reference.toml")
+        where, profile_label = "profile reference", "reference"
+
+    base_url = flags.base_url or data.get("base_url") or ""
+    bundled = bool(data.get("bundled", False)) and not flags.base_url
+    if not bundled:
+        if not base_url:
+            raise UsageError(f"{where}: no base_url (pass --base-url)")
+        base_url = check_base_url(str(base_url))
+
+    key_env = str(data.get("api_key_env") or DEFAULT_KEY_ENV)
+    api_key = flags.api_key or env.get(key_env) or ""
+    if not bundled and not api_key and require_key:
+        raise UsageError(f"no API key: set ${key_env} or pass --api-key")
+    register_secret(api_key)
+
+    auth = data.get("auth", "bearer")
+    if auth not in AUTH_STYLES:
+        raise UsageError(f"{where}: auth must be one of {', '.join(AUTH_STYLES)}, not {auth!r}")
+    encodings = _str_list(data, "create_encodings", where) or ENCODINGS
+    for enc in encodings:
+        if enc not in ENCODINGS:
+            raise UsageError(f"{where}: unknown create encoding {enc!r} (json, multipart)")
+    features = _str_list(data, "features", where) or ()
+    for feat in features:
+        if feat not in DECLARABLE_FEATURES:
+            known = ", ".join(DECLARABLE_FEATURES)
+            raise UsageError(f"{where}: unknown feature {feat!r} (known: {known})")
+    sizes = _str_list(data, "sizes", where) or ("720x1280",)
+    seconds = _str_list(data, "seconds", where) or ("4",)
+    for s in seconds:
+        if not s.isdigit():
+            raise UsageError(f"{where}: seconds values must be whole numbers as strings: {s!r}")
+    ext = data.get("extensions", {})
+    ext_seconds = _str_list(ext, "seconds", f"{where} [extensions]") or ()
+    ext_sizes = _str_list(ext, "sizes", f"{where} [extensions]") or ()
+    create_status = data.get("create_status")
+    if create_status is not None and (
+        not isinstance(create_status, int) or not 200 <= create_status < 300
+    ):
+        raise UsageError(f"{where}: create_status must be a 2xx integer")
+
+    budget = data.get("budget", {})
+    limits = BudgetLimits(
+        max_jobs=int(flags.max_jobs or _number(budget, "max_jobs", where) or 8),
+        max_video_seconds=int(
+            flags.max_video_seconds or _number(budget, "max_video_seconds", where) or 64
+        ),
+        price_per_second=_number(budget, "price_per_second", where, allow_zero=True),
+    )
+    timeouts = data.get("timeouts", {})
+    model = flags.model or data.get("model") or None
+    name = str(data.get("name") or (urlsplit(base_url).hostname or "target"))
+    return Target(
+        name=name,
+        base_url=base_url,
+        api_key=api_key,
+        auth=auth,
+        create_encodings=encodings,
+        model=str(model) if model else None,
+        sizes=sizes,
+        seconds=seconds,
+        features=frozenset(features),
+        extension_seconds=ext_seconds,
+        extension_sizes=ext_sizes,
+        failing_prompt=str(data.get("failing_prompt") or ""),
+        create_status=create_status,
+        budget=limits,
+        job_timeout_s=flags.job_timeout_s
+        or _number(timeouts, "job", where)
+        or DEFAULT_JOB_TIMEOUT_S,
+        request_timeout_s=_number(timeouts, "request", where) or DEFAULT_REQUEST_TIMEOUT_S,
+        expiry_wait_s=flags.expiry_wait_s
+        if flags.expiry_wait_s is not None
+        else (_number(timeouts, "expiry_wait", where) or DEFAULT_EXPIRY_WAIT_S),
+        bundled=bundled,
+        fuzz_billable=bool(
+            flags.fuzz_billable
+            if flags.fuzz_billable is not None
+            else data.get("fuzz_billable", False)
+        ),
+        profile=profile_label,
+    )

@@ -1,0 +1,647 @@
+"""The job pool: the few billable jobs of a run, created once, polled concurrently, shared.
+
+``plan_jobs`` decides from the selected checks and the target's declared features which jobs a
+run needs (``JobSpec``, one per *purpose*). ``JobPool.start`` reserves budget for all of them
+up front (in plan order, so the main job is never starved by a later one), then runs each job
+in its own thread: create → an early ``/content`` probe (main job only) → poll until terminal
+(honouring ``openai-poll-after-ms`` and ``Retry-After``, capped exponential backoff otherwise,
+bounded by the job timeout) → download the content and declared variants → a poster frame.
+A remix waits for its source to complete, so wall time is the longest chain
+(create → complete → remix → complete), not the sum of the jobs.
+
+Checks take finished jobs with ``pool.get(purpose)`` (blocks until the job is finished);
+``pool.get_created(purpose)`` returns as soon as the create answered.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.budget import Budget, Reservation
+from conformance.client import Client, Response, TransportFailure
+from conformance.config import Target
+from conformance.report.model import Exchange, JobRecord, StatusSample
+
+STATUSES = ("queued", "in_progress", "completed", "failed")
+TERMINAL = ("completed", "failed")
+VARIANTS = ("thumbnail", "spritesheet")
+
+MIN_POLL_S = 0.05
+MAX_POLL_S = 30.0
+MAX_RETRY_AFTER_S = 60.0
+BACKOFF_START_S = 0.5
+BACKOFF_CAP_S = 8.0
+MAX_POLL_FAILURES = 10
+"""Consecutive non-2xx polls after which a job counts as broken."""
+
+PURPOSES = ("main", "defaults", "failing", "remix", "image", "extension_seconds", "extension_size")
+"""Every job purpose, in reservation priority order."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job the run will create."""
+
+    purpose: str
+    encoding: str
+    """``json`` or ``multipart`` (``remix`` is always JSON, as the SDK sends it)."""
+    fields: dict[str, str]
+    """Exactly the body fields sent (a field left out is left out on purpose)."""
+    billed_seconds: int
+    description: str
+    source: str | None = None
+    """For a remix: the purpose of the job it remixes."""
+    with_image: bool = False
+    """Send an ``input_reference`` image file (multipart)."""
+    variants: tuple[str, ...] = ()
+    probe_early_content: bool = False
+
+    @property
+    def requested(self) -> dict[str, str | None]:
+        """model / size / seconds as requested (``None`` = omitted, so the default applies)."""
+        return {k: self.fields.get(k) for k in ("model", "size", "seconds")}
+
+
+@dataclass
+class PollRecord:
+    """One retrieve while polling."""
+
+    t: float
+    """Seconds since the create answered."""
+    status_code: int
+    headers: dict[str, str]
+    body: Any
+    exchange: Exchange
+
+
+@dataclass
+class EarlyContent:
+    """``/content`` asked right after create, before the first poll (VID-CONTENT-005)."""
+
+    response: Response
+    status_after: Any
+    """The job's status word from a retrieve sent right after the probe (None if unknown)."""
+    status_before: Any
+    """The status word in the create response."""
+
+
+@dataclass
+class FinishedJob:
+    """Everything the pool learned about one job. Checks read it; nobody mutates it after done."""
+
+    spec: JobSpec
+    outcome: str = "pending"
+    """``completed`` / ``failed`` (terminal), ``timeout``, ``rejected`` (create not 2xx),
+    ``broken`` (polls kept failing), ``skipped`` (budget or prerequisite), ``error`` (harness)."""
+    reason: str = ""
+    video_id: str | None = None
+    create: Response | None = None
+    created_wall: float | None = None
+    """``time.time()`` when the create answered (to judge ``created_at``)."""
+    polls: list[PollRecord] = field(default_factory=list)
+    observed: list[tuple[str, Any]] = field(default_factory=list)
+    """Every Video body seen for this job, in order: ("create" | "poll", body)."""
+    final: dict[str, Any] | None = None
+    """The last Video body seen."""
+    terminal_word: str | None = None
+    """The status word the job settled on (may be outside the contract's four)."""
+    early_content: EarlyContent | None = None
+    content: Response | None = None
+    video_probe: Any = None
+    """``media.VideoProbe`` of the downloaded bytes, when the media module is available."""
+    variants: dict[str, Response] = field(default_factory=dict)
+    poster_png: bytes | None = None
+    duration_s: float = 0.0
+    deleted: bool | None = None
+    cleanup_note: str = ""
+
+    @property
+    def purpose(self) -> str:
+        return self.spec.purpose
+
+    @property
+    def completed(self) -> bool:
+        return self.outcome == "completed"
+
+    @property
+    def created(self) -> bool:
+        return self.video_id is not None
+
+    def timeline(self) -> list[StatusSample]:
+        samples = []
+        if self.create is not None and isinstance(self.create.json(), dict):
+            body = self.create.json()
+            samples.append(StatusSample(0.0, body.get("status"), body.get("progress")))
+        for poll in self.polls:
+            if isinstance(poll.body, dict):
+                samples.append(
+                    StatusSample(
+                        round(poll.t, 3), poll.body.get("status"), poll.body.get("progress")
+                    )
+                )
+        return samples
+
+
+def _needs(selected: set[str], *prefixes: str) -> bool:
+    return any(cid.startswith(p) for cid in selected for p in prefixes)
+
+
+def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> list[JobSpec]:
+    """The jobs a run with ``selected`` checks creates against ``target``, in priority order."""
+    ids = set(selected)
+    tag = f" [vc {run_tag}]" if run_tag else ""
+    encodings = target.create_encodings
+    main_enc = encodings[0]
+    other_enc = encodings[1] if len(encodings) > 1 else encodings[0]
+    base: dict[str, str] = {"model": target.model} if target.model else {}
+    specs: list[JobSpec] = []
+
+    lifecycle_users = (
+        "VID-CREATE",
+        "VID-OBJ",
+        "VID-LIFE",
+        "VID-CONTENT",
+        "VID-AUTH",
+        "VID-LIST",
+        "VID-DEL",
+        "VID-REMIX",
+        "VID-EXP",
+    )
+    if _needs(ids, *lifecycle_users):
+        variants = VARIANTS if target.declares("variants") and _needs(ids, "VID-CONTENT-00") else ()
+        specs.append(
+            JobSpec(
+                purpose="main",
+                encoding=main_enc,
+                fields={
+                    **base,
+                    "prompt": f"A paper boat drifting on a calm pond{tag}",
+                    "size": target.main_size,
+                    "seconds": target.main_seconds,
+                },
+                billed_seconds=int(target.main_seconds),
+                description=f"{main_enc} create with explicit size and seconds",
+                variants=variants,
+                probe_early_content=_needs(ids, "VID-CONTENT-005"),
+            )
+        )
+    if _needs(ids, "VID-CREATE-001", "VID-CREATE-002", "VID-CREATE-004", "VID-DEL"):
+        specs.append(
+            JobSpec(
+                purpose="defaults",
+                encoding=other_enc,
+                fields={**base, "prompt": f"A lighthouse at dusk, waves below{tag}"},
+                billed_seconds=4,
+                description=f"{other_enc} create omitting size and seconds (defaults apply)",
+            )
+        )
+    if target.failing_prompt and _needs(ids, "VID-LIFE"):
+        specs.append(
+            JobSpec(
+                purpose="failing",
+                encoding=main_enc,
+                fields={
+                    **base,
+                    "prompt": target.failing_prompt,
+                    "size": target.main_size,
+                    "seconds": target.main_seconds,
+                },
+                billed_seconds=int(target.main_seconds),
+                description="create with the profile's failing_prompt (expected to fail)",
+            )
+        )
+    if (
+        target.declares("remix")
+        and _needs(ids, "VID-REMIX")
+        and specs
+        and specs[0].purpose == "main"
+    ):
+        specs.append(
+            JobSpec(
+                purpose="remix",
+                encoding="json",
+                fields={"prompt": f"The same scene, now at night under the stars{tag}"},
+                billed_seconds=int(target.main_seconds),
+                description="remix of the main job once it completed",
+                source="main",
+            )
+        )
+    if target.declares("image_to_video") and _needs(ids, "VID-I2V"):
+        specs.append(
+            JobSpec(
+                purpose="image",
+                encoding="multipart",
+                fields={
+                    **base,
+                    "prompt": f"The pictured scene slowly comes alive{tag}",
+                    "size": target.main_size,
+                    "seconds": target.main_seconds,
+                },
+                billed_seconds=int(target.main_seconds),
+                description="multipart create with an input_reference image file",
+                with_image=True,
+            )
+        )
+    if target.extension_seconds and _needs(ids, "VID-EXT-001"):
+        secs = target.extension_seconds[0]
+        specs.append(
+            JobSpec(
+                purpose="extension_seconds",
+                encoding=main_enc,
+                fields={
+                    **base,
+                    "prompt": f"Clouds passing over hills{tag}",
+                    "size": target.main_size,
+                    "seconds": secs,
+                },
+                billed_seconds=int(secs) if secs.isdigit() else 20,
+                description=f"create with the declared extension seconds {secs!r}",
+            )
+        )
+    if target.extension_sizes and _needs(ids, "VID-EXT-002"):
+        size = target.extension_sizes[0]
+        specs.append(
+            JobSpec(
+                purpose="extension_size",
+                encoding=main_enc,
+                fields={
+                    **base,
+                    "prompt": f"A windmill turning slowly{tag}",
+                    "size": size,
+                    "seconds": target.main_seconds,
+                },
+                billed_seconds=int(target.main_seconds),
+                description=f"create with the declared extension size {size!r}",
+            )
+        )
+    return specs
+
+
+def reference_image(size: str) -> tuple[str, bytes, str]:
+    """A small JPEG at ``size`` (WxH) for ``input_reference`` (the image must match the size)."""
+    from PIL import Image, ImageDraw
+
+    try:
+        width, height = (int(v) for v in size.lower().split("x", 1))
+    except ValueError:
+        width, height = 720, 1280
+    image = Image.new("RGB", (width, height), (40, 90, 160))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((width // 4, height // 4, 3 * width // 4, height // 2), fill=(240, 200, 60))
+    buffer = io.BytesIO()
+    image.save(buffer, format="JPEG", quality=80)
+    return ("reference.jpg", buffer.getvalue(), "image/jpeg")
+
+
+def poll_delay(
+    status: int | None, headers: Mapping[str, str], backoff: float
+) -> tuple[float, float]:
+    """(seconds to wait before the next poll, next backoff) from the last poll's answer.
+
+    ``openai-poll-after-ms`` wins when it is an integer (as the SDK reads it); ``Retry-After``
+    (seconds) on 429/503; otherwise capped exponential backoff.
+    """
+    lower = {k.lower(): v for k, v in headers.items()}
+    raw = lower.get("openai-poll-after-ms")
+    if raw is not None and raw.strip().isdigit():
+        return min(max(int(raw) / 1000, MIN_POLL_S), MAX_POLL_S), backoff
+    retry_after = lower.get("retry-after")
+    if status in (429, 503) and retry_after:
+        try:
+            return min(max(float(retry_after), MIN_POLL_S), MAX_RETRY_AFTER_S), backoff
+        except ValueError:
+            pass
+    return backoff, min(backoff * 2, BACKOFF_CAP_S)
+
+
+def settled_word(body: Any) -> str | None:
+    """The terminal word of a Video body, or ``None`` while it still runs.
+
+    A word outside the contract counts as terminal when the object says it is finished
+    (``completed_at`` or ``error`` set): the checker reports the word (VID-LIFE-001) instead of
+    spinning until the timeout like a strict poller would.
+    """
+    if not isinstance(body, dict):
+        return None
+    status = body.get("status")
+    if status in TERMINAL:
+        return str(status)
+    if status in ("queued", "in_progress"):
+        return None
+    if body.get("completed_at") or body.get("error"):
+        return str(status)
+    return None
+
+
+class JobPool:
+    """Runs the planned jobs concurrently and hands them to checks."""
+
+    def __init__(
+        self,
+        client: Client,
+        budget: Budget,
+        target: Target,
+        specs: list[JobSpec],
+        *,
+        probe_video: Callable[[bytes], Any] | None = None,
+        poster: Callable[[bytes], bytes | None] | None = None,
+    ) -> None:
+        self.client = client
+        self.budget = budget
+        self.target = target
+        self.specs = {s.purpose: s for s in specs}
+        self.jobs: dict[str, FinishedJob] = {s.purpose: FinishedJob(s) for s in specs}
+        self._created = {p: threading.Event() for p in self.specs}
+        self._done = {p: threading.Event() for p in self.specs}
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._probe_video = probe_video
+        self._poster = poster
+        self.started = False
+
+    # --- for checks -----------------------------------------------------------------------
+    def planned(self, purpose: str) -> bool:
+        return purpose in self.specs
+
+    def get(self, purpose: str, timeout: float | None = None) -> FinishedJob | None:
+        """The finished job for ``purpose`` (blocks), or ``None`` when none was planned."""
+        if purpose not in self.jobs:
+            return None
+        self._done[purpose].wait(timeout)
+        return self.jobs[purpose]
+
+    def get_created(self, purpose: str, timeout: float | None = None) -> FinishedJob | None:
+        """The job as soon as its create answered (polling may still be running)."""
+        if purpose not in self.jobs:
+            return None
+        self._created[purpose].wait(timeout)
+        return self.jobs[purpose]
+
+    def all_jobs(self) -> list[FinishedJob]:
+        """Every planned job, finished (blocks until all are done)."""
+        for event in self._done.values():
+            event.wait()
+        return list(self.jobs.values())
+
+    def accepted_encodings(self) -> list[str]:
+        """The create encodings the target accepted in this run (waits for the text creates)."""
+        accepted: list[str] = []
+        for job in self.jobs.values():
+            if job.spec.source is None and not job.spec.with_image:
+                self._created[job.purpose].wait()
+                ok = job.create is not None and job.create.ok
+                if ok and job.spec.encoding not in accepted:
+                    accepted.append(job.spec.encoding)
+        return accepted
+
+    def working_encoding(self) -> str | None:
+        """A create encoding the target accepted in this run, the first declared preferred."""
+        accepted = self.accepted_encodings()
+        return accepted[0] if accepted else None
+
+    # --- running ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Reserve budget for every job (priority order), then run each in its own thread."""
+        self.started = True
+        reservations: dict[str, Reservation | None] = {}
+        for purpose, spec in self.specs.items():
+            reservations[purpose] = self.budget.reserve(spec.billed_seconds, f"job:{purpose}")
+        for purpose, res in reservations.items():
+            job = self.jobs[purpose]
+            if res is None:
+                limits = self.budget.limits
+                self._finish(
+                    job,
+                    "skipped",
+                    f"over budget (max_jobs={limits.max_jobs}, "
+                    f"max_video_seconds={limits.max_video_seconds})",
+                )
+                continue
+            thread = threading.Thread(
+                target=self._run_job, args=(job, res), name=f"job-{purpose}", daemon=True
+            )
+            self._threads.append(thread)
+            thread.start()
+
+    def stop(self) -> None:
+        """Ask every poll loop to end (interrupts); jobs still running end as ``error``."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _finish(self, job: FinishedJob, outcome: str, reason: str = "") -> None:
+        job.outcome = outcome
+        job.reason = reason
+        self._created[job.purpose].set()
+        self._done[job.purpose].set()
+
+    def _run_job(self, job: FinishedJob, reservation: Reservation) -> None:
+        started = time.monotonic()
+        settled = False
+        try:
+            if job.spec.source is not None:
+                source = self.get(job.spec.source)
+                if source is None or not source.completed or not source.video_id:
+                    reservation.cancel()
+                    settled = True
+                    state = "not planned" if source is None else source.outcome
+                    self._finish(
+                        job, "skipped", f"source job {job.spec.source!r} did not complete ({state})"
+                    )
+                    return
+                response = self.client.remix(source.video_id, job.spec.fields["prompt"])
+            else:
+                files = (
+                    {
+                        "input_reference": reference_image(
+                            job.spec.fields.get("size") or self.target.main_size
+                        )
+                    }
+                    if job.spec.with_image
+                    else None
+                )
+                response = self.client.create(
+                    job.spec.fields, encoding=job.spec.encoding, files=files
+                )
+            job.create = response
+            job.created_wall = time.time()
+            body = response.json()
+            video_id = body.get("id") if isinstance(body, dict) else None
+            if not response.ok or not isinstance(video_id, str) or not video_id:
+                if response.ok:
+                    # Accepted but no usable id: it may still bill, so it counts as created.
+                    reservation.confirm(None)
+                else:
+                    reservation.cancel()
+                settled = True
+                what = "no id in the response" if response.ok else f"answered {response.status}"
+                self._finish(job, "rejected", f"create {what}")
+                return
+            reservation.confirm(video_id)
+            settled = True
+            job.video_id = video_id
+            job.observed.append(("create", body))
+            job.final = body
+            self._created[job.purpose].set()
+            if job.spec.probe_early_content:
+                self._probe_early_content(job, body, started)
+            outcome, reason = self._poll(job, started)
+            if outcome == "completed":
+                self._download(job)
+            self._finish(job, outcome, reason)
+        except TransportFailure as exc:
+            if not settled:
+                # The request may have reached the vendor: count it, to stay under the cap.
+                reservation.confirm(None)
+            self._finish(job, "error", str(exc))
+        except Exception as exc:  # a bug in the harness must not hang the checks waiting on it
+            if not settled:
+                reservation.cancel()
+            self._finish(job, "error", f"harness error: {type(exc).__name__}: {exc}")
+        finally:
+            job.duration_s = round(time.monotonic() - started, 3)
+
+    def _record_poll(self, job: FinishedJob, response: Response, started: float) -> Any:
+        body = response.json()
+        job.polls.append(
+            PollRecord(
+                t=time.monotonic() - started,
+                status_code=response.status,
+                headers=dict(response.headers),
+                body=body,
+                exchange=response.exchange,
+            )
+        )
+        if response.ok and isinstance(body, dict):
+            job.observed.append(("poll", body))
+            job.final = body
+        return body
+
+    def _probe_early_content(self, job: FinishedJob, create_body: Any, started: float) -> None:
+        assert job.video_id is not None
+        before = create_body.get("status") if isinstance(create_body, dict) else None
+        probe = self.client.content(job.video_id, follow_redirects=False)
+        after = self.client.retrieve(job.video_id)
+        body = self._record_poll(job, after, started)
+        status_after = body.get("status") if after.ok and isinstance(body, dict) else None
+        job.early_content = EarlyContent(probe, status_after, before)
+
+    def _poll(self, job: FinishedJob, started: float) -> tuple[str, str]:
+        assert job.video_id is not None
+        deadline = started + self.target.job_timeout_s
+        backoff = BACKOFF_START_S
+        failures = 0
+        word = settled_word(job.final)
+        while word is None:
+            if self._stop.is_set():
+                return "error", "run interrupted while polling"
+            if job.polls:
+                last = job.polls[-1]
+                delay, backoff = poll_delay(last.status_code, last.headers, backoff)
+                if time.monotonic() + delay > deadline:
+                    status = job.final.get("status") if job.final else None
+                    return "timeout", (
+                        f"still {status!r} after the job timeout of {self.target.job_timeout_s:g} s"
+                    )
+                self._stop.wait(delay)
+            response = self.client.retrieve(job.video_id)
+            body = self._record_poll(job, response, started)
+            if not response.ok:
+                failures += 1
+                if failures >= MAX_POLL_FAILURES:
+                    return (
+                        "broken",
+                        f"retrieve answered {response.status} {failures} times in a row",
+                    )
+                continue
+            failures = 0
+            word = settled_word(body)
+        job.terminal_word = word
+        if word == "failed" or (
+            word not in TERMINAL and isinstance(job.final, dict) and job.final.get("error")
+        ):
+            return "failed", ""
+        return "completed", ""
+
+    def _download(self, job: FinishedJob) -> None:
+        assert job.video_id is not None
+        job.content = self.client.content(job.video_id)
+        if job.content.ok and job.content.content:
+            if self._probe_video is not None:
+                job.video_probe = self._probe_video(job.content.content)
+            if self._poster is not None:
+                job.poster_png = self._poster(job.content.content)
+        for variant in job.spec.variants:
+            job.variants[variant] = self.client.content(job.video_id, variant=variant)
+
+    # --- after the suite ---------------------------------------------------------------------
+    def cleanup(self, extra_ids: Iterable[str] = ()) -> list[str]:
+        """Delete every job the run created (where delete is declared). Returns notes.
+
+        A failed delete is a note in the report, never a failed check.
+        """
+        notes: list[str] = []
+        ids = [j.video_id for j in self.budget.created if j.video_id]
+        ids += [i for i in extra_ids if i not in ids]
+        by_id = {j.video_id: j for j in self.jobs.values() if j.video_id}
+        if not self.target.declares("delete"):
+            if ids:
+                notes.append(
+                    f"{len(ids)} created job(s) left on the vendor: delete is not declared"
+                )
+            return notes
+        for video_id in dict.fromkeys(ids):
+            try:
+                response = self.client.delete(video_id)
+            except TransportFailure as exc:
+                ok, note = False, str(exc)
+            else:
+                # 404: already gone (a delete check or expiry removed it).
+                ok = response.ok or response.status == 404
+                note = "" if ok else f"delete answered {response.status}"
+            if video_id in by_id:
+                by_id[video_id].deleted = ok
+                by_id[video_id].cleanup_note = note
+            if not ok:
+                notes.append(f"cleanup of {video_id}: {note}")
+        return notes
+
+    def job_records(self) -> list[JobRecord]:
+        """The report's view of every planned job."""
+        records = []
+        for job in self.jobs.values():
+            final_status = job.final.get("status") if isinstance(job.final, dict) else None
+            note = job.reason or job.cleanup_note
+            records.append(
+                JobRecord(
+                    video_id=job.video_id,
+                    purpose=job.purpose,
+                    request={
+                        "encoding": job.spec.encoding,
+                        "fields": {
+                            k: (v if k != "prompt" else v[:200]) for k, v in job.spec.fields.items()
+                        },
+                        "with_image": job.spec.with_image,
+                        "source": job.spec.source,
+                        "description": job.spec.description,
+                    },
+                    final_status=str(final_status) if final_status is not None else job.outcome,
+                    seconds=job.spec.billed_seconds,
+                    timeline=job.timeline(),
+                    poster_png_base64=base64.b64encode(job.poster_png).decode()
+                    if job.poster_png
+                    else None,
+                    duration_s=job.duration_s,
+                    deleted=job.deleted,
+                    note=note,
+                )
+            )
+        return records

@@ -1,0 +1,466 @@
+"""The pytest plugin that runs the check modules of ``conformance/suite/`` against one target.
+
+The runner calls ``run_suite(ctx)``: an in-process ``pytest.main`` over the suite directory with
+this plugin registered, quiet, and one progress line per check. Every catalogue check comes out
+exactly once: a check whose test did not run is ``skipped`` ("not implemented in this suite
+version" or "deselected by --only/--skip"), never passed.
+
+Writing a check module (``conformance/suite/test_<feature>.py``)
+=================================================================
+
+Mark each test with the catalogue id it implements; one test per id (a parametrized test may
+give each parameter its own id with ``pytest.param(..., marks=catalog.check(ID))``)::
+
+    from conformance import catalog
+    from conformance.plugin import Unsupported
+
+    @catalog.check("VID-LIST-001")
+    def test_list_shape(client, jobs, check, require_feature):
+        require_feature("list")                 # Unsupported unless the profile declares it
+        job = jobs.created("main")              # skips with the reason if there is no main job
+        response = client.list_videos(limit=10)
+        assert response.status == 200, f"list answered {response.status}"
+
+Outcomes: the test returns → ``passed``; ``AssertionError`` (``assert cond, "message"``) →
+``failed`` with that message (pytest's own explanation is cut off); ``raise Unsupported(msg)``
+→ ``unsupported`` (feature not offered: not declared, or an extended route answered
+404/405/501); ``pytest.skip(msg)`` → ``skipped`` (prerequisite missing, over budget);
+any other exception (``TransportFailure`` from the network included) → ``error``.
+
+Fixtures
+--------
+``target``   the frozen ``config.Target`` (``declares(feature)``, sizes, seconds, model, ...).
+``client``   ``client.Client``: ``create(fields, encoding=, files=, auth=)``, ``retrieve(id)``,
+             ``content(id, variant=, follow_redirects=)``, ``delete(id)``, ``remix(id, prompt)``,
+             ``list_videos(**params)``, ``request(method, path, ...)``; ``auth=`` is
+             ``default|none|wrong|bearer|x-api-key``. Returns ``client.Response`` (``status``,
+             ``headers``, ``content``, ``json()``, ``content_type``, ``redirects``, ``exchange``).
+             Every exchange a test makes is attached to its result as evidence automatically.
+``budget``   ``budget.Budget``: any request that may create a job first calls
+             ``budget.reserve(seconds, purpose)`` (``None`` → ``pytest.skip("over budget")``),
+             then ``confirm(video_id)`` on 2xx or ``cancel()``. ``probes`` does this for you.
+``probes``   ``suite.support.Probes``: ``probes.create(fields, encoding=..., auth=...)`` sends a
+             create that *should* be rejected, with budget and clean-up handled (an accepted
+             one is confirmed, deleted when delete is declared, and returned for the check to
+             fail); ``probes.remix(video_id, prompt)`` likewise; ``probes.valid_fields(**kw)``
+             is a valid create body for the target (``kw`` overrides, ``None`` removes a field).
+             A check that creates a job by other means (the SDK) reserves budget itself and
+             appends the id to ``ctx.created_by_checks`` for the end-of-run clean-up.
+``jobs``     ``Jobs`` over the job pool. Purposes (``jobs.JobSpec.purpose``):
+             ``main`` (first declared encoding, explicit model/size/seconds; early /content
+             probe; thumbnail+spritesheet downloaded when ``variants`` is declared),
+             ``defaults`` (second encoding, size and seconds omitted), ``failing`` (profile's
+             ``failing_prompt``), ``remix`` (remix of ``main`` once completed), ``image``
+             (multipart with an ``input_reference`` JPEG), ``extension_seconds``,
+             ``extension_size`` (first declared extension value). A purpose is planned only
+             when a selected check needs it and the profile declares the feature.
+             ``jobs.created(p)`` as soon as the create answered; ``jobs.finished(p)`` once
+             terminal (or timed out); ``jobs.completed(p)`` once completed with its content;
+             each blocks and ``pytest.skip``s with the reason when it cannot deliver.
+             ``jobs.get(p)`` returns the ``FinishedJob`` whatever happened (``None`` if not
+             planned); ``jobs.all()`` every planned job, finished.
+             ``FinishedJob``: ``spec`` (purpose, encoding, fields sent, requested, variants),
+             ``outcome`` (completed|failed|timeout|rejected|broken|skipped|error), ``reason``,
+             ``video_id``, ``create`` (Response), ``created_wall``, ``polls``
+             (``PollRecord(t, status_code, headers, body, exchange)``), ``observed`` (every Video
+             body: ("create"|"poll", body)), ``final`` (last Video), ``terminal_word``,
+             ``early_content``, ``content`` (Response of /content, redirects followed),
+             ``video_probe`` (``media.VideoProbe``), ``variants`` ({"thumbnail": Response, ...}),
+             ``poster_png``. ``jobs.pool.accepted_encodings()`` / ``working_encoding()``: the
+             create encodings the target accepted in this run (blocks until the creates answered).
+``ledger``   ``VideoLedger``: ``ledger.add(source, body)`` for every Video a check sees outside
+             the pool (list items, remix and SDK responses) so the object checks judge it too.
+``check``    ``CheckRecorder`` of the running test: ``check.note(msg)`` (message when it
+             passes), ``check.extension(msg)`` (passed with ``kind="extension"``: the vendor
+             accepts more than the contract, as declared), ``check.detail(key, value)``,
+             ``check.attach(*exchanges)`` (extra evidence, e.g. ``job.create.exchange``).
+``require_feature``  ``require_feature("remix")`` raises ``Unsupported`` unless declared.
+``ctx``      the whole ``SuiteContext``: ``run_tag`` (in every prompt the run sends),
+             ``report_dir`` (state files for deferred checks), ``shared`` (a dict where a check
+             leaves facts for a later ``late`` check), ``created_by_checks`` (append ids of jobs
+             a check created outside ``probes`` so the end-of-run clean-up deletes them).
+
+Ordering markers: ``@pytest.mark.late`` runs after the ordinary checks (aggregating checks,
+expiry waits); ``@pytest.mark.destructive`` runs last (delete: the ``defaults`` job is planned
+for the VID-DEL checks and is theirs to delete). Never rely on file order.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import catalog
+from conformance.budget import Budget
+from conformance.client import Client
+from conformance.config import Target
+from conformance.jobs import FinishedJob, JobPool
+from conformance.redact import redact_text
+from conformance.report.model import CheckResult, Exchange, Kind, Outcome
+
+SUITE_DIR = Path(__file__).parent / "suite"
+NOT_IMPLEMENTED = "not implemented in this suite version"
+DESELECTED = "deselected by --only/--skip"
+EVIDENCE_LIMIT_FAILED = 12
+EVIDENCE_LIMIT_PASSED = 3
+
+_SEVERITY: dict[Outcome, int] = {
+    "failed": 4,
+    "error": 3,
+    "passed": 2,
+    "unsupported": 1,
+    "skipped": 0,
+}
+
+
+class Unsupported(Exception):
+    """The target does not offer the feature this check needs (not declared, or 404/405/501)."""
+
+
+@dataclass
+class VideoLedger:
+    """Every Video object checks saw outside the job pool, for the object and status checks."""
+
+    entries: list[tuple[str, Any]] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, source: str, body: Any) -> None:
+        with self._lock:
+            self.entries.append((source, body))
+
+    def snapshot(self) -> list[tuple[str, Any]]:
+        with self._lock:
+            return list(self.entries)
+
+
+@dataclass
+class SuiteContext:
+    """What one suite session works with; built by the runner."""
+
+    target: Target
+    client: Client
+    budget: Budget
+    pool: JobPool
+    selected: set[str]
+    run_tag: str
+    report_dir: Path
+    ledger: VideoLedger = field(default_factory=VideoLedger)
+    progress: Callable[[str], None] | None = None
+    created_by_checks: list[str] = field(default_factory=list)
+    """Ids of jobs checks created outside the pool (accepted probes), for clean-up."""
+    shared: dict[str, Any] = field(default_factory=dict)
+    """Facts one check leaves for a later (``late``) one, e.g. the validation rejections."""
+
+
+class Jobs:
+    """The checks' view of the job pool: blocking getters that skip with a reason."""
+
+    def __init__(self, pool: JobPool) -> None:
+        self.pool = pool
+
+    def get(self, purpose: str) -> FinishedJob | None:
+        return self.pool.get(purpose)
+
+    def all(self) -> list[FinishedJob]:
+        return self.pool.all_jobs()
+
+    def _planned(self, purpose: str) -> None:
+        if not self.pool.planned(purpose):
+            pytest.skip(f"no {purpose!r} job in this run (not needed by the selected checks)")
+
+    def created(self, purpose: str) -> FinishedJob:
+        self._planned(purpose)
+        job = self.pool.get_created(purpose)
+        assert job is not None
+        if not job.created:
+            pytest.skip(f"the {purpose!r} job was not created: {job.outcome} ({job.reason})")
+        return job
+
+    def finished(self, purpose: str) -> FinishedJob:
+        job = self.created(purpose)
+        self.pool.get(purpose)
+        if job.outcome == "error":
+            raise RuntimeError(f"the {purpose!r} job hit a harness error: {job.reason}")
+        return job
+
+    def completed(self, purpose: str) -> FinishedJob:
+        job = self.finished(purpose)
+        if not job.completed:
+            pytest.skip(f"the {purpose!r} job did not complete: {job.outcome} {job.reason}".strip())
+        return job
+
+
+class CheckRecorder:
+    """What a running test tells its CheckResult besides the outcome."""
+
+    def __init__(self) -> None:
+        self.message = ""
+        self.kind: Kind = "violation"
+        self.details: dict[str, Any] = {}
+        self.evidence: list[Exchange] = []
+
+    def note(self, message: str) -> None:
+        """The message shown when the check passes."""
+        self.message = message
+
+    def extension(self, message: str) -> None:
+        """Mark a pass as a declared extension (the vendor accepts more than the contract)."""
+        self.kind = "extension"
+        self.message = message
+
+    def detail(self, key: str, value: Any) -> None:
+        self.details[key] = value
+
+    def attach(self, *exchanges: Exchange | None) -> None:
+        self.evidence.extend(e for e in exchanges if e is not None)
+
+
+_RECORDER = pytest.StashKey[CheckRecorder]()
+_REPORTS = pytest.StashKey[list[tuple[str, Any, Any]]]()
+
+
+def _check_id(item: pytest.Item) -> str | None:
+    marker = item.get_closest_marker("conformance_check")
+    return str(marker.args[0]) if marker and marker.args else None
+
+
+def _first_line(text: str, limit: int = 600) -> str:
+    # pytest's assertion rewriting appends "assert <expr>" explanations; the message is enough.
+    text = text.split("\nassert ")[0].strip()
+    return redact_text(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+class ConformancePlugin:
+    """Fixtures for the check modules and the mapping of test outcomes to ``CheckResult``s."""
+
+    def __init__(self, ctx: SuiteContext) -> None:
+        self._ctx = ctx
+        self._results: dict[str, list[CheckResult]] = {}
+        self._ran: set[str] = set()
+
+    # --- fixtures -----------------------------------------------------------------------------
+    @pytest.fixture
+    def target(self) -> Target:
+        return self._ctx.target
+
+    @pytest.fixture
+    def client(self) -> Client:
+        return self._ctx.client
+
+    @pytest.fixture
+    def budget(self) -> Budget:
+        return self._ctx.budget
+
+    @pytest.fixture
+    def jobs(self) -> Jobs:
+        return Jobs(self._ctx.pool)
+
+    @pytest.fixture
+    def ledger(self) -> VideoLedger:
+        return self._ctx.ledger
+
+    @pytest.fixture
+    def ctx(self) -> SuiteContext:
+        return self._ctx
+
+    @pytest.fixture
+    def probes(self) -> Any:
+        from conformance.suite.support import Probes
+
+        return Probes(self._ctx)
+
+    @pytest.fixture
+    def check(self, request: pytest.FixtureRequest) -> CheckRecorder:
+        return request.node.stash.setdefault(_RECORDER, CheckRecorder())
+
+    @pytest.fixture
+    def require_feature(self) -> Callable[[str], None]:
+        def require(feature: str) -> None:
+            if not self._ctx.target.declares(feature):
+                raise Unsupported(f"the profile does not declare the {feature!r} feature")
+
+        return require
+
+    # --- collection ---------------------------------------------------------------------------
+    def pytest_configure(self, config: pytest.Config) -> None:
+        config.addinivalue_line(
+            "markers", "conformance_check(id): the catalogue check a test implements"
+        )
+        config.addinivalue_line("markers", "late: run after the ordinary checks")
+        config.addinivalue_line("markers", "destructive: run last (deletes jobs)")
+
+    def pytest_collection_modifyitems(
+        self, config: pytest.Config, items: list[pytest.Item]
+    ) -> None:
+        keep: list[pytest.Item] = []
+        drop: list[pytest.Item] = []
+        for item in items:
+            cid = _check_id(item)
+            (keep if cid in self._ctx.selected else drop).append(item)
+        if drop:
+            config.hook.pytest_deselected(items=drop)
+
+        def phase(item: pytest.Item) -> int:
+            if item.get_closest_marker("destructive"):
+                return 2
+            return 1 if item.get_closest_marker("late") else 0
+
+        keep.sort(key=phase)  # stable: file order within a phase
+        items[:] = keep
+
+    # --- running ------------------------------------------------------------------------------
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_protocol(
+        self, item: pytest.Item, nextitem: pytest.Item | None
+    ) -> Iterator[None]:
+        item.stash[_REPORTS] = []
+        started = time.monotonic()
+        with self._ctx.client.capture() as captured:
+            result = yield
+        cid = _check_id(item)
+        if cid is not None:
+            self._record(cid, item, captured, time.monotonic() - started)
+        return result
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Iterator[Any]:
+        report = yield
+        item.stash.setdefault(_REPORTS, []).append((call.when, call.excinfo, report))
+        return report
+
+    def _record(
+        self, cid: str, item: pytest.Item, captured: list[Exchange], duration: float
+    ) -> None:
+        entry = catalog.get(cid)
+        recorder = item.stash.get(_RECORDER, None) or CheckRecorder()
+        outcome: Outcome = "passed"
+        message = recorder.message
+        for when, excinfo, report in item.stash.get(_REPORTS, []):
+            if report.passed:
+                continue
+            if report.skipped:
+                if outcome == "passed":
+                    outcome = "skipped"
+                    longrepr = report.longrepr
+                    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+                    message = _first_line(reason.removeprefix("Skipped: "))
+                continue
+            exc = excinfo.value if excinfo is not None else None
+            if isinstance(exc, Unsupported):
+                outcome, message = "unsupported", _first_line(str(exc))
+            elif isinstance(exc, AssertionError) and when == "call":
+                outcome, message = "failed", _first_line(str(exc)) or "assertion failed"
+            else:
+                outcome = "error"
+                what = f"{type(exc).__name__}: {exc}" if exc is not None else str(report.longrepr)
+                message = _first_line(f"harness error in {when}: {what}")
+            break
+        limit = EVIDENCE_LIMIT_PASSED if outcome == "passed" else EVIDENCE_LIMIT_FAILED
+        evidence: list[Exchange] = []
+        for exchange in [*recorder.evidence, *captured]:
+            if len(evidence) >= limit:
+                break
+            if all(exchange is not e for e in evidence):
+                evidence.append(exchange)
+        result = CheckResult(
+            id=entry.id,
+            title=entry.title,
+            level=entry.level,
+            feature=entry.feature,
+            outcome=outcome,
+            message=message,
+            reference=entry.reference,
+            core=entry.core,
+            kind=recorder.kind if outcome == "passed" else "violation",
+            evidence=evidence,
+            details=recorder.details,
+            duration_s=round(duration, 3),
+        )
+        self._results.setdefault(cid, []).append(result)
+        if self._ctx.progress is not None:
+            label = "extension" if result.kind == "extension" else outcome
+            line = f"{label:>11}  {cid:<16} {entry.title}"
+            if outcome != "passed" and message:
+                line += f"\n{'':>13}{message[:160]}"
+            self._ctx.progress(line)
+
+    # --- results ------------------------------------------------------------------------------
+    def results(self) -> list[CheckResult]:
+        """One result per catalogue check, in catalogue order; never a silent pass."""
+        out: list[CheckResult] = []
+        for entry in catalog.CHECKS.values():
+            runs = self._results.get(entry.id)
+            if runs:
+                out.append(_combine(runs))
+                continue
+            reason = NOT_IMPLEMENTED if entry.id in self._ctx.selected else DESELECTED
+            out.append(
+                CheckResult(
+                    id=entry.id,
+                    title=entry.title,
+                    level=entry.level,
+                    feature=entry.feature,
+                    outcome="skipped",
+                    message=reason,
+                    reference=entry.reference,
+                    core=entry.core,
+                )
+            )
+        return out
+
+
+def _combine(runs: list[CheckResult]) -> CheckResult:
+    """Several tests for one check: the most severe outcome wins, messages are kept."""
+    if len(runs) == 1:
+        return runs[0]
+    worst = max(runs, key=lambda r: _SEVERITY[r.outcome])
+    messages = [r.message for r in runs if r.message and r.outcome == worst.outcome]
+    evidence = [e for r in runs for e in r.evidence][:EVIDENCE_LIMIT_FAILED]
+    details = {k: v for r in runs for k, v in r.details.items()}
+    return CheckResult(
+        id=worst.id,
+        title=worst.title,
+        level=worst.level,
+        feature=worst.feature,
+        outcome=worst.outcome,
+        message="; ".join(dict.fromkeys(messages)),
+        reference=worst.reference,
+        core=worst.core,
+        kind=worst.kind,
+        evidence=evidence,
+        details=details,
+        duration_s=round(sum(r.duration_s for r in runs), 3),
+    )
+
+
+def run_suite(ctx: SuiteContext) -> list[CheckResult]:
+    """Run every check module of the suite in-process; one result per catalogue check."""
+    plugin = ConformancePlugin(ctx)
+    args = [
+        str(SUITE_DIR),
+        "-c",
+        str(SUITE_DIR / "pytest.ini"),
+        "--rootdir",
+        str(SUITE_DIR),
+        "--disable-plugin-autoload",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:terminal",
+        "-s",
+        "--import-mode=importlib",
+    ]
+    exit_code = pytest.main(args, plugins=[plugin])
+    if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
+        from conformance.errors import HarnessError
+
+        raise HarnessError(f"the check suite could not run (pytest exit code {int(exit_code)})")
+    return plugin.results()

@@ -1,0 +1,262 @@
+"""One run, in-process: ``execute(target, options) -> RunResult``.
+
+Order: bundled provider (when the target is bundled) → reachability probe → job pool start →
+check suite (pytest session) → property phase → clean-up → ``Report`` → views → gate.
+The command ``run`` is a thin shell around this, and the project's tests call it directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import secrets
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance import SUITE_VERSION, __version__, catalog
+from conformance.budget import Budget
+from conformance.client import Client, TransportFailure
+from conformance.config import Target
+from conformance.errors import HarnessError
+from conformance.jobs import JobPool, plan_jobs
+from conformance.plugin import SuiteContext, run_suite
+from conformance.provider.behaviour import Behaviour
+from conformance.redact import redact_text, register_secret
+from conformance.report.model import CheckResult, Report
+
+BUNDLED_TTL_S = 3
+"""Content expiry of the bundled provider: short, so the expiry check runs within the run."""
+DEFAULT_FUZZ_BUDGET_S = 60.0
+
+
+@dataclass
+class RunOptions:
+    """Everything about a run that is not the target."""
+
+    report_dir: Path | None = None
+    """Default: ``reports/<target-name>/``."""
+    only: list[str] | None = None
+    skip: list[str] | None = None
+    baseline: Path | None = None
+    seed: int | None = None
+    fuzz: bool = True
+    fuzz_budget_s: float = DEFAULT_FUZZ_BUDGET_S
+    render_seconds: float = 0.3
+    """Bundled provider only: wall time of one render."""
+    provider_behaviour: Behaviour | None = None
+    """Bundled provider only: its wire behaviour (fault switches for demos and tests)."""
+    progress: Callable[[str], None] | None = field(default=None, repr=False)
+    write_reports: bool = True
+
+
+@dataclass
+class RunResult:
+    """What a run produced."""
+
+    report: Report
+    exit_code: int
+    gate_lines: list[str]
+    paths: dict[str, Path]
+
+
+def default_report_dir(target: Target) -> Path:
+    safe = "".join(c if c.isalnum() or c in "-_." else "-" for c in target.name) or "target"
+    return Path("reports") / safe
+
+
+@contextlib.contextmanager
+def _bundled(target: Target, options: RunOptions) -> Iterator[Target]:
+    """Start the reference provider for a bundled target; yield the target pointing at it."""
+    if not target.bundled:
+        yield target
+        return
+    from conformance.provider.config import ProviderConfig
+    from conformance.provider.server import running_provider
+
+    key = "vc-" + secrets.token_urlsafe(24)
+    register_secret(key)
+    config = ProviderConfig(
+        render_seconds=options.render_seconds,
+        ttl_seconds=BUNDLED_TTL_S,
+        api_key=key,
+        behaviour=options.provider_behaviour or Behaviour(),
+        # Enough renders in flight that the run's few jobs never queue behind each other.
+        max_concurrent_renders=8,
+        queue_limit=64,
+    )
+    with running_provider(config) as base_url:
+        yield dataclasses.replace(target, base_url=base_url, api_key=key)
+
+
+def _reachable(client: Client) -> None:
+    """Fail fast (exit 3) when nothing answers at the base URL."""
+    try:
+        client.retrieve(f"video_vcreachability{secrets.token_hex(4)}")
+    except TransportFailure as exc:
+        raise HarnessError(f"target unreachable: {exc}") from None
+
+
+def _property_phase(
+    target: Target, client: Client, budget: Budget, pool: JobPool, options: RunOptions
+) -> tuple[list[CheckResult], dict[str, Any], list[str]]:
+    """Run the schemathesis phase; returns its checks, the report's fuzz facts, created ids."""
+    try:
+        from conformance.fuzz import PropertyContext, run_property_phase
+    except ImportError as exc:
+        return [], {"skipped": f"property phase unavailable: {exc}"}, []
+    main = pool.jobs.get("main")
+    completed_id = main.video_id if main is not None and main.completed else None
+    with tempfile.TemporaryDirectory(prefix="vc-fuzz-") as work:
+        result = run_property_phase(
+            PropertyContext(
+                base_url=target.base_url,
+                auth_headers=client.auth_headers(),
+                budget=budget,
+                completed_video_id=completed_id,
+                seed=options.seed,
+                time_budget_s=options.fuzz_budget_s,
+                billable_positive=target.fuzz_billable,
+                request_timeout_s=target.request_timeout_s,
+                work_dir=Path(work),
+            )
+        )
+    facts = {
+        "seed": result.seed,
+        "requests_per_operation": result.requests_per_operation,
+        "billable_jobs": result.billable_jobs,
+        "duration_s": result.duration_s,
+    }
+    return list(result.checks), facts, list(result.created_video_ids)
+
+
+def _fuzz_skipped(reason: str) -> list[CheckResult]:
+    """The property-phase checks as skipped, so a run without the phase stays honest."""
+    try:
+        from conformance.fuzz.catalog import PROPERTY_CHECKS
+    except ImportError:
+        return []
+    out = []
+    for entry in PROPERTY_CHECKS.values() if isinstance(PROPERTY_CHECKS, dict) else PROPERTY_CHECKS:
+        out.append(
+            CheckResult(
+                id=entry.id,
+                title=entry.title,
+                level=entry.level,
+                feature=entry.feature,
+                outcome="skipped",
+                message=reason,
+                reference=entry.reference,
+                core=False,
+            )
+        )
+    return out
+
+
+def execute(target: Target, options: RunOptions) -> RunResult:
+    """Check ``target`` once; write the report (unless told not to) and decide the exit code."""
+    started_at = datetime.now(UTC).isoformat(timespec="seconds")
+    started = time.monotonic()
+    selected = catalog.select(options.only, options.skip)
+    progress = options.progress
+    with _bundled(target, options) as live, Client(live) as client:
+        if progress:
+            progress(f"checking {live}")
+        _reachable(client)
+        budget = Budget(live.budget)
+        run_tag = secrets.token_hex(3)
+        specs = plan_jobs(live, selected, run_tag)
+        from conformance import media
+
+        pool = JobPool(
+            client, budget, live, specs, probe_video=media.probe_video, poster=media.poster_png
+        )
+        report_dir = options.report_dir or default_report_dir(live)
+        ctx = SuiteContext(
+            target=live,
+            client=client,
+            budget=budget,
+            pool=pool,
+            selected=selected,
+            run_tag=run_tag,
+            report_dir=report_dir,
+            progress=progress,
+        )
+        harness_errors: list[str] = []
+        complete = True
+        fuzz_facts: dict[str, Any] = {}
+        extra_ids: list[str] = []
+        try:
+            pool.start()
+            checks = run_suite(ctx)
+            pool.join()
+            if options.fuzz:
+                fuzz_checks, fuzz_facts, extra_ids = _property_phase(
+                    live, client, budget, pool, options
+                )
+            else:
+                fuzz_checks = _fuzz_skipped("property phase disabled (--no-fuzz)")
+                fuzz_facts = {"skipped": "disabled (--no-fuzz)"}
+            checks += fuzz_checks
+        except KeyboardInterrupt:
+            pool.stop()
+            raise
+        except HarnessError as exc:
+            harness_errors.append(redact_text(str(exc)))
+            complete = False
+            checks = []
+        finally:
+            pool.stop()
+            pool.join(timeout=5)
+            cleanup_notes = pool.cleanup([*ctx.created_by_checks, *extra_ids])
+        report = Report(
+            tool={
+                "name": "video-conformance",
+                "version": __version__,
+                "suite_version": SUITE_VERSION,
+                "spec_version": _spec_version(),
+            },
+            target=live.redacted(),
+            started_at=started_at,
+            duration_s=time.monotonic() - started,
+            checks=checks,
+            jobs=pool.job_records(),
+            billing={
+                "jobs_created": budget.jobs_created,
+                "billable_seconds": budget.billable_seconds,
+                "estimated_cost": budget.estimated_cost,
+                "max_jobs": live.budget.max_jobs,
+                "max_video_seconds": live.budget.max_video_seconds,
+                "refused_by_budget": list(budget.refusals),
+                "cleanup": cleanup_notes,
+            },
+            fuzz=fuzz_facts,
+            harness_errors=harness_errors,
+            complete=complete,
+        )
+    paths: dict[str, Path] = {}
+    if options.write_reports:
+        from conformance.report.writers import write_all
+
+        paths = write_all(report, report_dir)
+    from conformance.report.gate import evaluate
+
+    gate = evaluate(report, options.baseline)
+    return RunResult(
+        report=report, exit_code=gate.exit_code, gate_lines=list(gate.lines), paths=paths
+    )
+
+
+def _spec_version() -> str:
+    try:
+        from conformance.contract import spec_version
+
+        return spec_version()
+    except Exception as exc:  # the report still says which spec it could not read
+        print(f"warning: spec version unknown: {exc}", file=sys.stderr)
+        return "unknown"

@@ -1,0 +1,172 @@
+"""content: the MP4 after completion, the refusal before it, and the image variants."""
+
+from __future__ import annotations
+
+import pytest
+
+from conformance import catalog, media
+from conformance.client import Response
+from conformance.config import Target
+from conformance.jobs import FinishedJob
+from conformance.plugin import CheckRecorder, Jobs, Unsupported
+from conformance.suite.support import describe
+
+DURATION_TOLERANCE_S = 0.5
+DURATION_TOLERANCE_SHARE = 0.1
+
+
+def _downloaded(jobs: Jobs, check: CheckRecorder) -> tuple[FinishedJob, Response]:
+    job = jobs.completed("main")
+    if job.content is None:
+        pytest.skip("the main job's content was not downloaded")
+    check.attach(job.content.exchange)
+    return job, job.content
+
+
+def _playable(jobs: Jobs, check: CheckRecorder) -> tuple[FinishedJob, media.VideoProbe]:
+    job, response = _downloaded(jobs, check)
+    if response.status != 200 or not response.content:
+        pytest.skip(f"/content answered {response.status} (see VID-CONTENT-001)")
+    probe = job.video_probe or media.probe_video(response.content)
+    if not probe.ok:
+        pytest.skip(f"the bytes do not decode (see VID-CONTENT-002): {probe.error}")
+    return job, probe
+
+
+def _expected(job: FinishedJob, key: str) -> str | None:
+    requested = job.spec.requested.get(key)
+    if requested is not None:
+        return requested
+    value = (job.final or {}).get(key)
+    return value if isinstance(value, str) else None
+
+
+@catalog.check("VID-CONTENT-001")
+def test_content_is_mp4(jobs: Jobs, check: CheckRecorder) -> None:
+    _, response = _downloaded(jobs, check)
+    assert response.status == 200, f"/content of a completed job answered {describe(response)}"
+    assert response.content_type == "video/mp4", (
+        f"/content is labelled {response.headers.get('content-type')!r}, not video/mp4"
+    )
+    check.note(f"200 video/mp4, {len(response.content)} bytes")
+
+
+@catalog.check("VID-CONTENT-002")
+def test_content_decodes(jobs: Jobs, check: CheckRecorder) -> None:
+    job, response = _downloaded(jobs, check)
+    if response.status != 200:
+        pytest.skip(f"/content answered {response.status} (see VID-CONTENT-001)")
+    probe = job.video_probe or media.probe_video(response.content)
+    sniffed = media.sniff(response.content)
+    assert probe.ok, (
+        f"the {len(response.content)} bytes from /content are not a decodable video "
+        f"(looks like {sniffed or 'unknown data'}): {probe.error}"
+    )
+    check.detail(
+        "probe",
+        {
+            "codec": probe.codec,
+            "width": probe.width,
+            "height": probe.height,
+            "duration_s": probe.duration_s,
+            "frames": probe.frames,
+        },
+    )
+    check.note(f"{probe.container} {probe.codec} decodes: {probe.frames} frames")
+
+
+@catalog.check("VID-CONTENT-003")
+def test_duration_matches_seconds(jobs: Jobs, check: CheckRecorder) -> None:
+    job, probe = _playable(jobs, check)
+    expected = _expected(job, "seconds")
+    if expected is None or not expected.isdigit():
+        pytest.skip(f"the job's seconds {expected!r} is not a whole number")
+    if probe.duration_s is None:
+        pytest.skip("the video's duration could not be measured")
+    tolerance = max(DURATION_TOLERANCE_S, DURATION_TOLERANCE_SHARE * int(expected))
+    assert abs(probe.duration_s - int(expected)) <= tolerance, (
+        f"the video lasts {probe.duration_s:.2f} s, the job asked for {expected} s "
+        f"(tolerance {tolerance:g} s)"
+    )
+    check.note(f"{probe.duration_s:.2f} s for a {expected} s job")
+
+
+@catalog.check("VID-CONTENT-004")
+def test_resolution_matches_size(jobs: Jobs, check: CheckRecorder) -> None:
+    job, probe = _playable(jobs, check)
+    expected = _expected(job, "size")
+    if expected is None:
+        pytest.skip("the job has no size to compare with")
+    actual = f"{probe.width}x{probe.height}"
+    assert actual == expected, f"the video is {actual}, the job asked for {expected}"
+    check.note(f"{actual} as asked")
+
+
+@catalog.check("VID-CONTENT-005")
+def test_content_refused_before_completion(jobs: Jobs, check: CheckRecorder) -> None:
+    job = jobs.finished("main")
+    early = job.early_content
+    if early is None:
+        pytest.skip("/content was not probed before completion")
+    response = early.response
+    check.attach(response.exchange)
+    if early.status_before in ("completed", "failed"):
+        pytest.skip("the job had already finished when create answered")
+    if 400 <= response.status < 500:
+        check.note(f"/content before completion answered {response.status}")
+        return
+    if response.status == 200 and early.status_after not in ("queued", "in_progress"):
+        pytest.skip(
+            "the job may have finished before the probe "
+            f"(status right after: {early.status_after!r})"
+        )
+    raise AssertionError(
+        f"/content of a {early.status_after or early.status_before} job answered "
+        f"{describe(response)}: download_content never checks the status, so this is saved as media"
+    )
+
+
+@catalog.check("VID-CONTENT-006")
+def test_content_served_directly(jobs: Jobs, check: CheckRecorder) -> None:
+    _, response = _downloaded(jobs, check)
+    check.attach(*response.exchanges)
+    if response.redirects:
+        hop = response.redirects[0]
+        where = "another host" if hop.cross_origin else "the same host"
+        raise AssertionError(
+            f"/content answered {hop.status} to {where}: clients without redirect following "
+            "raise; credentials are not forwarded across hosts"
+        )
+    check.note("/content served the bytes itself")
+
+
+def _variant(target: Target, jobs: Jobs, check: CheckRecorder, variant: str, mime: str) -> None:
+    if not target.declares("variants"):
+        raise Unsupported("the profile does not declare the 'variants' feature")
+    job = jobs.completed("main")
+    response = job.variants.get(variant)
+    if response is None:
+        pytest.skip(f"variant={variant} was not downloaded")
+    check.attach(response.exchange)
+    assert response.status == 200, f"variant={variant} answered {describe(response)}"
+    sniffed = media.sniff(response.content)
+    label = response.content_type
+    assert label == mime, (
+        f"variant={variant} is labelled {label!r} (bytes look like {sniffed}), not {mime}"
+    )
+    assert sniffed == mime, (
+        f"variant={variant} is labelled {mime} but the bytes are {sniffed or 'unknown'}"
+    )
+    image = media.probe_image(response.content)
+    assert image.ok, f"variant={variant} does not decode as an image: {image.error}"
+    check.note(f"{mime}, {image.width}x{image.height}")
+
+
+@catalog.check("VID-CONTENT-007")
+def test_thumbnail_variant(target: Target, jobs: Jobs, check: CheckRecorder) -> None:
+    _variant(target, jobs, check, "thumbnail", "image/webp")
+
+
+@catalog.check("VID-CONTENT-008")
+def test_spritesheet_variant(target: Target, jobs: Jobs, check: CheckRecorder) -> None:
+    _variant(target, jobs, check, "spritesheet", "image/jpeg")

@@ -1,0 +1,110 @@
+"""The engine around the checks: selection, honest skips, CLI exit codes, generated docs."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from conformance import catalog, cli
+from conformance.commands.checks import render_markdown
+from conformance.plugin import DESELECTED, NOT_IMPLEMENTED, ConformancePlugin
+from tests.suite.conftest import outcomes, run_reference
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_docs_checks_md_is_up_to_date() -> None:
+    on_disk = (ROOT / "docs" / "checks.md").read_text(encoding="utf-8")
+    assert on_disk.strip() == render_markdown().strip(), (
+        "regenerate: video-conformance checks --format markdown > docs/checks.md"
+    )
+
+
+def test_checks_that_did_not_run_are_skipped_never_passed() -> None:
+    ctx: Any = SimpleNamespace(selected={"VID-LIST-001"}, progress=None)
+    results = {r.id: r for r in ConformancePlugin(ctx).results()}
+    assert set(results) == set(catalog.CHECKS)
+    assert results["VID-LIST-001"].outcome == "skipped"
+    assert results["VID-LIST-001"].message == NOT_IMPLEMENTED
+    assert results["VID-CREATE-001"].message == DESELECTED
+    assert all(r.outcome == "skipped" for r in results.values())
+
+
+@pytest.mark.slow
+def test_only_runs_the_selected_checks(tmp_path: Path) -> None:
+    result = run_reference(tmp_path, only=["VID-CREATE-001", "VID-ERR-001"])
+    assert outcomes(result, "passed") == {"VID-CREATE-001", "VID-ERR-001"}
+    others = [c for c in result.report.checks if c.id.startswith("VID-") and c.outcome != "passed"]
+    assert all(c.outcome == "skipped" and c.message == DESELECTED for c in others)
+    # only what the selection needs was created: the main and the defaults job
+    assert {j.purpose for j in result.report.jobs} == {"main", "defaults"}
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["run", "--base-url", "ftp://x"], 2, "bad base URL"),
+        (["run", "--profile", "no-such-profile"], 2, "not found"),
+        (["run", "--only", "VID-NOPE"], 2, "matches no check"),
+        (["run", "--base-url", "https://v.example/v1"], 2, "VIDEO_API_KEY"),
+        (
+            ["run", "--base-url", "http://127.0.0.1:9/v1", "--api-key", "sk-abcdefgh12345678"],
+            3,
+            "target unreachable",
+        ),
+    ],
+)
+def test_cli_errors_are_one_line(
+    argv: list[str],
+    code: int,
+    message: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("VIDEO_API_KEY", raising=False)
+    assert cli.main(argv) == code
+    err = capsys.readouterr().err
+    assert message in err
+    assert "Traceback" not in err and "sk-abcdefgh12345678" not in err
+
+
+def test_plan_prints_jobs_and_cost(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["plan", "--profile", "openai"]) == 0
+    out = capsys.readouterr().out
+    assert "main" in out and "remix" in out and "estimated 1.60" in out
+
+
+def test_checks_json_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["checks", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [c["id"] for c in data["checks"]] == list(catalog.CHECKS)
+
+
+@pytest.mark.slow
+def test_run_from_the_shell_exits_0(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "conformance",
+            "run",
+            "--no-fuzz",
+            "--quiet",
+            "--report-dir",
+            str(tmp_path / "r"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "verdict: " in done.stdout
+    assert (tmp_path / "r" / "report.json").is_file()

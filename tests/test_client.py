@@ -1,0 +1,147 @@
+"""The HTTP client: auth styles, bodies, safe redirects, redacted transcript, harness errors."""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+
+import httpx
+import pytest
+
+from conformance.client import Client, TransportFailure, summarise_body, video_path
+from conformance.config import Target
+
+KEY = "sk-client-test-key-0123456789"
+
+
+def _target(auth: str = "bearer", base_url: str = "https://api.vendor.test/v1") -> Target:
+    return Target(name="t", base_url=base_url, api_key=KEY, auth=auth)  # type: ignore[arg-type]
+
+
+def _client(handler, auth: str = "bearer") -> Client:  # type: ignore[no-untyped-def]
+    return Client(_target(auth), transport=httpx.MockTransport(handler))
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        ("bearer", {"authorization": f"Bearer {KEY}"}),
+        ("x-api-key", {"x-api-key": KEY}),
+        ("both", {"authorization": f"Bearer {KEY}", "x-api-key": KEY}),
+    ],
+)
+def test_auth_styles(style: str, expected: dict[str, str]) -> None:
+    seen: dict[str, str] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.update(
+            {k: v for k, v in request.headers.items() if k in ("authorization", "x-api-key")}
+        )
+        return httpx.Response(200, json={})
+
+    _client(handler, style).retrieve("video_1")
+    assert seen == expected
+
+
+def test_auth_modes_none_and_wrong() -> None:
+    client = _client(lambda r: httpx.Response(200))
+    assert client.auth_headers("none") == {}
+    assert KEY not in str(client.auth_headers("wrong"))
+    assert client.auth_headers("bearer") == {"Authorization": f"Bearer {KEY}"}
+
+
+def test_multipart_without_file_and_json_bodies() -> None:
+    bodies: list[tuple[str, bytes]] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        bodies.append((request.headers["content-type"], request.read()))
+        return httpx.Response(200, json={"id": "video_1"})
+
+    client = _client(handler)
+    client.create({"prompt": "p", "seconds": "4"}, encoding="multipart")
+    client.create({"prompt": "p", "seconds": "4"}, encoding="json")
+    assert bodies[0][0].startswith("multipart/form-data")
+    assert b'name="seconds"' in bodies[0][1] and b"filename" not in bodies[0][1]
+    assert bodies[1] == ("application/json", b'{"prompt": "p", "seconds": "4"}')
+
+
+def test_same_origin_redirect_keeps_auth_cross_origin_drops_it() -> None:
+    auth_by_host: dict[str, str | None] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        auth_by_host[request.url.host + request.url.path] = request.headers.get("authorization")
+        if request.url.path.endswith("/content"):
+            return httpx.Response(302, headers={"location": "/v1/signed/1"})
+        if request.url.path == "/v1/signed/1":
+            return httpx.Response(302, headers={"location": "https://cdn.other.test/file.mp4"})
+        return httpx.Response(200, content=b"\x00" * 10, headers={"content-type": "video/mp4"})
+
+    response = _client(handler).content("video_1")
+    assert response.status == 200
+    assert [h.cross_origin for h in response.redirects] == [False, True]
+    assert response.redirects[1].credentials_dropped
+    assert auth_by_host["api.vendor.test/v1/signed/1"] == f"Bearer {KEY}"
+    assert auth_by_host["cdn.other.test/file.mp4"] is None
+    assert len(response.exchanges) == 3
+
+
+def test_no_redirect_following_when_asked() -> None:
+    client = _client(lambda r: httpx.Response(302, headers={"location": "https://x.test/"}))
+    response = client.content("video_1", follow_redirects=False)
+    assert response.status == 302 and not response.redirects
+
+
+def test_transcript_is_redacted_and_binary_summarised() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/content"):
+            return httpx.Response(
+                200, content=b"\x00\x01" * 500, headers={"content-type": "video/mp4"}
+            )
+        return httpx.Response(401, json={"error": {"message": f"bad key {KEY}"}})
+
+    client = _client(handler)
+    with client.capture() as log:
+        client.retrieve("video_1")
+        client.content("video_1")
+    text = repr(log)
+    assert KEY not in text
+    assert log[0].request_headers["authorization"] == "Bearer [REDACTED]"
+    assert log[1].response_body == "<1000 bytes video/mp4>"
+    assert [e.route for e in client.error_responses] == ["retrieve"]
+
+
+def test_capture_is_per_thread() -> None:
+    client = _client(lambda r: httpx.Response(200, json={}))
+    with client.capture() as log:
+        worker = threading.Thread(target=lambda: client.retrieve("video_other"))
+        worker.start()
+        worker.join()
+        client.retrieve("video_mine")
+    assert [e.url.rsplit("/", 1)[1] for e in log] == ["video_mine"]
+
+
+def test_network_failure_is_a_harness_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    client = _client(handler)
+    with client.capture() as log, pytest.raises(TransportFailure, match="ConnectError"):
+        client.retrieve("video_1")
+    assert log[0].error and log[0].status is None
+
+
+def test_ids_are_percent_encoded_in_paths() -> None:
+    assert video_path("a/b+c=", "/content") == "/videos/a%2Fb%2Bc%3D/content"
+
+
+def test_long_text_bodies_are_truncated() -> None:
+    text = summarise_body(b"x" * 10_000, "application/json")
+    assert text is not None and len(text) < 4100 and "10000 bytes" in text
+
+
+def test_plain_http_to_a_remote_host_warns_once(capsys: pytest.CaptureFixture[str]) -> None:
+    target = dataclasses.replace(_target(), base_url="http://warn-once.example/v1")
+    Client(target).close()
+    Client(target).close()
+    Client(dataclasses.replace(target, base_url="http://127.0.0.1:1/v1")).close()
+    assert capsys.readouterr().err.count("plain http") == 1

@@ -1,0 +1,102 @@
+"""Profile + env + flags → Target: precedence, validation, and the key never printed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.config import Overrides, resolve_target
+from conformance.errors import UsageError
+
+
+def _profile(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "vendor.toml"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_no_target_is_the_bundled_reference() -> None:
+    target = resolve_target(Overrides(), env={})
+    assert target.bundled and target.name == "reference"
+    assert target.failing_prompt and "[[fail]]" in target.failing_prompt
+    assert target.fuzz_billable
+
+
+def test_bundled_openai_profile_by_name() -> None:
+    target = resolve_target(
+        Overrides(profile="openai"), env={"OPENAI_API_KEY": "sk-test-1234567890"}
+    )
+    assert target.base_url == "https://api.openai.com/v1"
+    assert target.create_encodings == ("json", "multipart")
+    assert target.model == "sora-2"
+    assert {"list", "delete", "remix", "image_to_video", "variants"} == target.features
+
+
+def test_flags_beat_env_beat_profile(tmp_path: Path) -> None:
+    path = _profile(
+        tmp_path,
+        'name = "v"\nbase_url = "https://v.example/v1"\napi_key_env = "V_KEY"\nmodel = "m1"\n'
+        "[budget]\nmax_jobs = 3\n[timeouts]\njob = 100\n",
+    )
+    target = resolve_target(
+        Overrides(profile=path, model="m2", api_key="flag-key-123", max_jobs=5, job_timeout_s=7),
+        env={"V_KEY": "env-key-123"},
+    )
+    assert (target.model, target.api_key, target.budget.max_jobs) == ("m2", "flag-key-123", 5)
+    assert target.job_timeout_s == 7
+    assert (
+        resolve_target(Overrides(profile=path), env={"V_KEY": "env-key-123"}).api_key
+        == "env-key-123"
+    )
+
+
+def test_key_never_in_repr_or_str() -> None:
+    target = resolve_target(
+        Overrides(base_url="https://x.example/v1", api_key="sk-secret-abcdef123"), env={}
+    )
+    assert "sk-secret" not in repr(target)
+    assert "sk-secret" not in str(target)
+    assert "sk-secret" not in str(target.redacted())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('name = "v"\nbase_url = "https://v/v1"\ncolour = "red"\n', "unknown key 'colour'"),
+        ('base_url = "https://v/v1"\n[budget]\nmax_job = 3\n', "unknown key budget.'max_job'"),
+        ('base_url = "https://v/v1"\nauth = "basic"\n', "auth must be one of"),
+        ('base_url = "https://v/v1"\nfeatures = ["teleport"]\n', "unknown feature 'teleport'"),
+        ('base_url = "https://v/v1"\ncreate_encodings = ["xml"]\n', "unknown create encoding"),
+        ('base_url = "https://v/v1"\nseconds = [4]\n', "seconds must be a list of strings"),
+        ('base_url = "not a url"\n', "bad base URL"),
+        ("base_url = \n", "not valid TOML"),
+    ],
+)
+def test_bad_profiles_are_one_line_usage_errors(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message.replace("(", r"\(").replace(")", r"\)")) as info:
+        resolve_target(Overrides(profile=_profile(tmp_path, text)), env={"VIDEO_API_KEY": "k" * 8})
+    assert "\n" not in str(info.value)
+
+
+def test_missing_key_names_the_env_var(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match=r"set \$VIDEO_API_KEY or pass --api-key"):
+        resolve_target(Overrides(base_url="https://v.example/v1"), env={})
+    path = _profile(tmp_path, 'base_url = "https://v/v1"\napi_key_env = "ACME_KEY"\n')
+    with pytest.raises(UsageError, match=r"\$ACME_KEY"):
+        resolve_target(Overrides(profile=path), env={})
+
+
+def test_plan_needs_no_key() -> None:
+    target = resolve_target(Overrides(base_url="https://v.example/v1"), env={}, require_key=False)
+    assert target.api_key == ""
+
+
+def test_unknown_profile_name_lists_the_bundled_ones() -> None:
+    with pytest.raises(UsageError, match="openai"):
+        resolve_target(Overrides(profile="no-such-vendor"), env={})
+
+
+def test_bad_base_url_flag() -> None:
+    with pytest.raises(UsageError, match="bad base URL"):
+        resolve_target(Overrides(base_url="ftp://x.example", api_key="k" * 8), env={})

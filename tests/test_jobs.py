@@ -1,0 +1,236 @@
+"""The job pool: planning, budget, concurrent polling, early /content probe, remix, clean-up."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+from typing import Any
+
+import httpx
+import pytest
+
+from conformance.budget import Budget, BudgetLimits
+from conformance.catalog import CHECKS
+from conformance.client import Client
+from conformance.config import Target
+from conformance.jobs import JobPool, plan_jobs, poll_delay, settled_word
+
+ALL = set(CHECKS)
+
+
+class FakeVendor:
+    """A tiny in-memory /v1/videos: queued → in_progress → completed over three retrieves."""
+
+    def __init__(self, *, poll_after: str | None = "10", fail_prompt: str = "[[fail]]") -> None:
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.retrieves: dict[str, int] = {}
+        self.deleted: list[str] = []
+        self.poll_after = poll_after
+        self.fail_prompt = fail_prompt
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def _new(self, prompt: str, source: str | None = None) -> dict[str, Any]:
+        with self._lock:
+            video_id = f"video_{next(self._ids)}"
+        job = {
+            "id": video_id,
+            "object": "video",
+            "status": "queued",
+            "progress": 0,
+            "prompt": prompt,
+            "remixed_from_video_id": source,
+            "completed_at": None,
+        }
+        self.jobs[video_id] = job
+        return job
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path.removeprefix("/v1")
+        if request.method == "POST" and path == "/videos":
+            body = request.read()
+            prompt = json.loads(body)["prompt"] if body.startswith(b"{") else "multipart"
+            return httpx.Response(200, json=self._new(prompt))
+        parts = path.split("/")
+        video_id = parts[2] if len(parts) > 2 else ""
+        job = self.jobs.get(video_id)
+        if job is None:
+            return httpx.Response(
+                404, json={"error": {"message": "no", "type": "x", "param": None, "code": None}}
+            )
+        if request.method == "DELETE":
+            self.deleted.append(video_id)
+            return httpx.Response(
+                200, json={"id": video_id, "object": "video.deleted", "deleted": True}
+            )
+        if path.endswith("/remix"):
+            return httpx.Response(200, json=self._new("remix", source=video_id))
+        if path.endswith("/content"):
+            if job["status"] != "completed":
+                return httpx.Response(400, json={"error": {"message": "not ready"}})
+            return httpx.Response(200, content=b"MP4BYTES", headers={"content-type": "video/mp4"})
+        count = self.retrieves[video_id] = self.retrieves.get(video_id, 0) + 1
+        if count >= 3:
+            failing = self.fail_prompt in (job["prompt"] or "")
+            job.update(status="failed" if failing else "completed", progress=100, completed_at=1)
+            if failing:
+                job["error"] = {"code": "x", "message": "y"}
+        elif count >= 1:
+            job.update(status="in_progress", progress=50)
+        headers = {"openai-poll-after-ms": self.poll_after} if self.poll_after else {}
+        return httpx.Response(200, json=job, headers=headers)
+
+
+def _target(**kw: Any) -> Target:
+    base = dict(
+        name="fake",
+        base_url="https://fake.test/v1",
+        api_key="k" * 12,
+        features=frozenset({"remix", "delete", "variants"}),
+        failing_prompt="x [[fail]]",
+        job_timeout_s=10.0,
+    )
+    base.update(kw)
+    return Target(**base)  # type: ignore[arg-type]
+
+
+def _pool(
+    vendor: FakeVendor, target: Target, budget: Budget | None = None, selected: set[str] = ALL
+) -> JobPool:
+    client = Client(target, transport=httpx.MockTransport(vendor))
+    return JobPool(
+        client,
+        budget or Budget(target.budget),
+        target,
+        plan_jobs(target, selected, "t1"),
+        probe_video=lambda data: ("probed", len(data)),
+    )
+
+
+def test_plan_follows_features_and_selection() -> None:
+    target = _target(features=frozenset(), failing_prompt="")
+    assert [s.purpose for s in plan_jobs(target, ALL)] == ["main", "defaults"]
+    full = _target(
+        features=frozenset({"remix", "image_to_video", "variants"}),
+        extension_seconds=("2",),
+        extension_sizes=("640x480",),
+    )
+    purposes = [s.purpose for s in plan_jobs(full, ALL)]
+    assert purposes == [
+        "main",
+        "defaults",
+        "failing",
+        "remix",
+        "image",
+        "extension_seconds",
+        "extension_size",
+    ]
+    assert plan_jobs(full, {"VID-VAL-001"}) == []
+    main = plan_jobs(full, ALL)[0]
+    assert main.variants == ("thumbnail", "spritesheet") and main.probe_early_content
+    defaults = plan_jobs(full, ALL)[1]
+    assert "size" not in defaults.fields and "seconds" not in defaults.fields
+    assert defaults.encoding == "multipart" and main.encoding == "json"
+
+
+def test_pool_runs_the_chain_and_records_everything() -> None:
+    vendor = FakeVendor()
+    pool = _pool(vendor, _target())
+    pool.start()
+    main = pool.get("main", timeout=10)
+    assert main is not None and main.outcome == "completed"
+    assert main.early_content is not None and main.early_content.response.status == 400
+    assert [p.body["status"] for p in main.polls][-1] == "completed"
+    assert main.content is not None and main.content.content == b"MP4BYTES"
+    assert main.video_probe == ("probed", 8)
+    assert set(main.variants) == {"thumbnail", "spritesheet"}
+    remix = pool.get("remix", timeout=10)
+    assert remix is not None and remix.outcome == "completed"
+    assert remix.final is not None and remix.final["remixed_from_video_id"] == main.video_id
+    failing = pool.get("failing", timeout=10)
+    assert failing is not None and failing.outcome == "failed"
+    pool.join()
+    assert pool.budget.jobs_created == 4
+    pool.cleanup()
+    assert sorted(vendor.deleted) == sorted(j.video_id for j in pool.jobs.values())
+    records = pool.job_records()
+    assert all(r.deleted for r in records) and records[0].timeline[0].status == "queued"
+
+
+def test_budget_refusal_skips_lower_priority_jobs() -> None:
+    target = _target()
+    pool = _pool(FakeVendor(), target, Budget(BudgetLimits(max_jobs=1, max_video_seconds=64)))
+    pool.start()
+    assert pool.get("main", timeout=10).outcome == "completed"  # type: ignore[union-attr]
+    defaults = pool.get("defaults", timeout=10)
+    assert (
+        defaults is not None and defaults.outcome == "skipped" and "over budget" in defaults.reason
+    )
+    pool.join()
+
+
+def test_timeout_when_the_job_never_finishes() -> None:
+    vendor = FakeVendor()
+    target = _target(job_timeout_s=0.3, features=frozenset(), failing_prompt="")
+
+    def stuck(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return vendor(request)
+        return httpx.Response(
+            200,
+            json={"id": "video_1", "status": "queued", "progress": 0},
+            headers={"openai-poll-after-ms": "50"},
+        )
+
+    pool = _pool(vendor, target, selected={"VID-LIFE-008"})
+    pool.client = Client(target, transport=httpx.MockTransport(stuck))
+    pool.start()
+    job = pool.get("main", timeout=10)
+    assert job is not None and job.outcome == "timeout" and "job timeout" in job.reason
+
+
+def test_cleanup_without_delete_only_notes() -> None:
+    vendor = FakeVendor()
+    pool = _pool(vendor, _target(features=frozenset()), selected={"VID-CREATE-003"})
+    pool.start()
+    pool.join()
+    notes = pool.cleanup()
+    assert vendor.deleted == [] and "delete is not declared" in notes[0]
+
+
+@pytest.mark.parametrize(
+    ("status", "headers", "expected"),
+    [
+        (200, {"openai-poll-after-ms": "250"}, 0.25),
+        (200, {"openai-poll-after-ms": "soon"}, 0.5),
+        (429, {"Retry-After": "2"}, 2.0),
+        (503, {"retry-after": "999"}, 60.0),
+        (200, {}, 0.5),
+    ],
+)
+def test_poll_delay(status: int, headers: dict[str, str], expected: float) -> None:
+    delay, _ = poll_delay(status, headers, 0.5)
+    assert delay == pytest.approx(expected)
+
+
+def test_backoff_doubles_up_to_a_cap() -> None:
+    backoff = 0.5
+    for _ in range(10):
+        _, backoff = poll_delay(200, {}, backoff)
+    assert backoff == 8.0
+
+
+@pytest.mark.parametrize(
+    ("body", "word"),
+    [
+        ({"status": "completed"}, "completed"),
+        ({"status": "in_progress", "completed_at": 5}, None),
+        ({"status": "processing"}, None),
+        ({"status": "done", "completed_at": 5}, "done"),
+        ({"status": "error", "error": {"code": "x"}}, "error"),
+        ("not json", None),
+    ],
+)
+def test_settled_word(body: Any, word: str | None) -> None:
+    assert settled_word(body) == word
