@@ -1,0 +1,60 @@
+"""The property phase: schemathesis property tests generated from the contract.
+
+Runs as its own in-process pytest session after the main suite and reports one ``PROP-``
+check per operation and check kind (``conformance.fuzz.catalog.PROPERTY_CHECKS``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from conformance.budget import Budget
+from conformance.report.model import CheckResult
+
+
+@dataclass
+class PropertyContext:
+    """Everything the phase needs from the run."""
+
+    base_url: str
+    """Ends in /v1."""
+    auth_headers: dict[str, str]
+    """The headers that authenticate; they hold the real key: never log them."""
+    budget: Budget
+    """Shared with the rest of the run: reserve() before anything that may bill."""
+    completed_video_id: str | None
+    """A completed job of this run, for the 200 paths of retrieve and content."""
+    seed: int | None
+    """None: pick one and report it."""
+    time_budget_s: float
+    """Hard bound of the phase."""
+    billable_positive: bool
+    """Opt-in: positive generation of create and remix, bounded by the budget."""
+    request_timeout_s: float
+    work_dir: Path
+    """Scratch directory; nothing may leak between runs (no Hypothesis database)."""
+    max_examples: int = 20
+    """Fuzzed cases per operation (the coverage phase adds its own, deterministic ones)."""
+
+
+@dataclass
+class PropertyPhaseResult:
+    """What the phase found, for report.json (``checks``) and its ``fuzz`` section."""
+
+    checks: list[CheckResult]
+    seed: int
+    requests_per_operation: dict[str, int]
+    billable_jobs: int
+    created_video_ids: list[str]
+    duration_s: float
+
+
+def run_property_phase(ctx: PropertyContext) -> PropertyPhaseResult:
+    """Run the property phase against ``ctx.base_url`` within its time and budget bounds."""
+    from conformance.fuzz.phase import run
+
+    return run(ctx)
+
+
+__all__ = ["PropertyContext", "PropertyPhaseResult", "run_property_phase"]
