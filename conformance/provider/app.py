@@ -21,11 +21,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote, urlencode
 
-from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from conformance.provider import wire
 from conformance.provider.behaviour import Behaviour
@@ -55,7 +54,6 @@ log = logging.getLogger(__name__)
 SIGNED_URL_SECONDS = 300
 """Lifetime of the signed URLs that ``content_redirect`` answers with."""
 VARIANTS = ("video", "thumbnail", "spritesheet")
-_ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 Handler = Callable[[Request, str | None], Awaitable[Response]]
 
@@ -71,7 +69,17 @@ class ProviderApp:
         self.history = wire.PollHistory()
         self._rng = random.Random(config.seed)
         self._signing_key = secrets.token_bytes(32)
-        self.asgi = Starlette(routes=[Route("/{rest:path}", self.dispatch, methods=_ALL_METHODS)])
+
+    async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """What uvicorn serves: every HTTP request goes straight to ``dispatch``.
+
+        No framework router sits in between: Starlette's path patterns do not match a newline,
+        so an id containing ``%0A`` would get the framework's plain-text 404, not the envelope.
+        """
+        # Only HTTP: the server runs with lifespan off.
+        if scope["type"] == "http":
+            response = await self.dispatch(Request(scope, receive))
+            await response(scope, receive, send)
 
     # --- dispatch ----------------------------------------------------------------------------
 
@@ -207,9 +215,17 @@ class ProviderApp:
                 )
         ascending = query.ascending and not self.b.list_order_ignored
         limit = None if self.b.list_limit_ignored else query.limit
+        lagging = self.b.list_delay_s > 0
         jobs = self.store.page(
-            ascending=ascending, after_seq=after_seq, limit=None if limit is None else limit + 1
+            ascending=ascending,
+            after_seq=after_seq,
+            limit=None if limit is None or lagging else limit + 1,
         )
+        if lagging:
+            listed_before = time.time() - self.b.list_delay_s
+            jobs = [job for job in jobs if job.created_at <= listed_before]
+            if limit is not None:
+                jobs = jobs[: limit + 1]
         has_more = limit is not None and len(jobs) > limit
         if limit is not None:
             jobs = jobs[:limit]
@@ -230,6 +246,12 @@ class ProviderApp:
     async def delete_video(self, request: Request, video_id: str | None) -> Response:
         """DELETE /videos/{id}: removes the job and its files; a running job is cancelled."""
         job = self._job(video_id)
+        if self.b.delete_rejects_json_content_type and "json" in request.headers.get(
+            "content-type", ""
+        ):
+            raise self._as_validation(
+                invalid("body", "Invalid JSON body: Expecting value: line 1 column 1 (char 0).")
+            )
         if not self.b.delete_noop:
             if not job.terminal:
                 self.engine.cancel(job.id)
@@ -332,6 +354,8 @@ class ProviderApp:
 
     def _start_job(self, create: CreateRequest, remixed_from: str | None = None) -> Job:
         doomed = FAIL_MARKER in (create.prompt or "")
+        if remixed_from is not None and self.b.remix_jobs_fail:
+            doomed = True
         if self.config.fail_rate > 0 and self._rng.random() < self.config.fail_rate:
             doomed = True
         new = NewJob(

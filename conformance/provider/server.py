@@ -97,6 +97,8 @@ class Provider:
         self.base_url = f"http://{shown_host}:{port}/v1"
         uv_config = uvicorn.Config(
             app.asgi,
+            # A bound method defeats uvicorn's interface sniffing; say what it is.
+            interface="asgi3",
             log_config=None,
             log_level="warning",
             access_log=False,

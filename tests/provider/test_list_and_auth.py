@@ -122,3 +122,22 @@ def test_x_api_key_works_when_enabled_and_only_then() -> None:
 def test_no_api_key_configured_means_no_auth() -> None:
     with provider() as api:
         assert api.http.get(f"{api.base_url}/videos").status_code == 200
+
+
+@pytest.mark.parametrize("raw_id", ["%0A", "a%0Ab", "%2F", "%F4%89%89%80", "%00"])
+def test_odd_ids_get_the_envelope_on_every_route(raw_id: str) -> None:
+    # Found by the property phase: a newline in the id once slipped past the router and got
+    # the framework's plain-text 404.
+    with provider() as api:
+        base = f"{api.base_url}/videos/{raw_id}"
+        for method, url in (
+            ("GET", base),
+            ("DELETE", base),
+            ("GET", f"{base}/content"),
+            ("POST", f"{base}/remix"),
+        ):
+            response = api.http.request(
+                method, url, json={"prompt": "x"} if method == "POST" else None
+            )
+            assert response.status_code in (400, 404), (method, url, response.text)
+            assert contract.is_error_envelope(response.json()), (method, url, response.text)
