@@ -1,11 +1,13 @@
 """The property phase: schemathesis property tests generated from the contract.
 
-Runs as its own in-process pytest session after the main suite and reports one ``PROP-``
-check per operation and check kind (``conformance.fuzz.catalog.PROPERTY_CHECKS``).
+Runs as its own in-process pytest session, while the run's jobs render (most operations it
+probes cost nothing and need no job), and reports one ``PROP-`` check per operation and check
+kind (``conformance.fuzz.catalog.PROPERTY_CHECKS``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,8 +25,10 @@ class PropertyContext:
     """The headers that authenticate; they hold the real key: never log them."""
     budget: Budget
     """Shared with the rest of the run: reserve() before anything that may bill."""
-    completed_video_id: str | None
-    """A completed job of this run, for the 200 paths of retrieve and content."""
+    completed_video: Callable[[], str | None]
+    """Returns the id of a completed job of this run (or None), for the 200 paths of retrieve
+    and content. Called once, when the phase reaches those paths, so the phase can start while
+    the run's jobs are still rendering; it may block until a job completes."""
     seed: int | None
     """None: pick one and report it."""
     time_budget_s: float

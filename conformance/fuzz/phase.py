@@ -58,8 +58,9 @@ class _PhasePlugin:
 
     @pytest.fixture(scope="session")
     def property_pinned_schema(self) -> BaseSchema:
-        video_id = self.state.ctx.completed_video_id
+        video_id = self.state.ctx.completed_video()
         if not video_id:
+            self.state.findings.not_applicable.update(_no_completed_job())
             pytest.skip("no completed job in this run")
         return self._schema({"path.video_id": video_id})
 
@@ -109,15 +110,15 @@ def _pytest_args(work_dir: Path) -> list[str]:
     ]
 
 
-def _not_applicable(ctx: PropertyContext) -> dict[str, str]:
-    reasons: dict[str, str] = {}
-    if not ctx.completed_video_id:
-        no_job = "no completed job in this run: the 200 paths were not exercised"
-        reasons[cat.check_id("RetrieveVideoContent", cat.CONTENT_BYTES)] = no_job
-        reasons[cat.check_id("GetVideo", cat.RESPONSE_HEADERS)] = no_job
-        reasons[cat.check_id("GetVideo", cat.IGNORED_AUTH)] = no_job
-        reasons[cat.check_id("RetrieveVideoContent", cat.IGNORED_AUTH)] = no_job
-    return reasons
+def _no_completed_job() -> dict[str, str]:
+    """The checks that only a completed job's 200 responses can exercise, and why they did not."""
+    no_job = "no completed job in this run: the 200 paths were not exercised"
+    return {
+        cat.check_id("RetrieveVideoContent", cat.CONTENT_BYTES): no_job,
+        cat.check_id("GetVideo", cat.RESPONSE_HEADERS): no_job,
+        cat.check_id("GetVideo", cat.IGNORED_AUTH): no_job,
+        cat.check_id("RetrieveVideoContent", cat.IGNORED_AUTH): no_job,
+    }
 
 
 def _delete_created(ctx: PropertyContext, video_ids: list[str]) -> dict[str, str]:
@@ -144,7 +145,6 @@ def run(ctx: PropertyContext) -> PropertyPhaseResult:
     seed = ctx.seed if ctx.seed is not None else secrets.randbelow(2**31)
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     state = PhaseState(ctx=ctx, seed=seed)
-    state.findings.not_applicable.update(_not_applicable(ctx))
     config = engine_config(
         seed=seed,
         max_examples=ctx.max_examples,

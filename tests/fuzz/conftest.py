@@ -64,7 +64,7 @@ def run_phase(tmp_path: Path) -> PhaseRunner:
                 base_url=base_url,
                 auth_headers=dict(AUTH),
                 budget=budget,
-                completed_video_id=video_id,
+                completed_video=lambda: video_id,
                 seed=seed,
                 time_budget_s=time_budget_s,
                 billable_positive=billable_positive,
