@@ -236,3 +236,71 @@ FAULTS.update(
         ),
     )
 )
+
+
+# --- Faults for the extended checks of `video-conformance run` (list, delete, remix, image to
+# video, expiry, sdk): one rule each; tests/suite/test_faults.py asserts the exact failed ids.
+FAULTS.update(
+    _table(
+        Fault(
+            "list-no-cursor-fields",
+            "the list object lacks first_id, last_id and has_more (G4, SGLang)",
+            {"list_cursor_fields": False},
+        ),
+        Fault(
+            "list-lagging",
+            "a job shows up in the list only a minute after its creation",
+            {"list_delay_s": 60.0},
+        ),
+        Fault(
+            "list-limit-ignored",
+            "limit is ignored: every job comes in one page",
+            {"list_limit_ignored": True},
+        ),
+        Fault(
+            "list-order-ignored",
+            "order is ignored: the list is always newest first",
+            {"list_order_ignored": True},
+        ),
+        Fault(
+            "list-route-missing",
+            "GET /videos answers 404 although list is declared (G3, new-api)",
+            {"routes_disabled": ["list"]},
+        ),
+        Fault(
+            "delete-returns-video",
+            'delete answers the Video with status "deleted", not the deleted object (G4, SGLang)',
+            {"delete_style": "video_status"},
+        ),
+        Fault(
+            "delete-noop",
+            "delete answers success but the video stays retrievable and downloadable",
+            {"delete_noop": True},
+        ),
+        Fault(
+            "delete-rejects-sdk",
+            "a DELETE with Content-Type: application/json and no body (openai-python) is a 400",
+            {"delete_rejects_json_content_type": True},
+        ),
+        Fault(
+            "remix-unlinked",
+            "a remix leaves remixed_from_video_id null",
+            {"remix_link": False},
+        ),
+        Fault(
+            "remix-jobs-fail",
+            "the remix route accepts, but every remix job fails",
+            {"remix_jobs_fail": True},
+        ),
+        Fault(
+            "input-reference-refused",
+            "a create with an input_reference image file is a 400",
+            {"input_reference_supported": False},
+        ),
+        Fault(
+            "expiry-not-enforced",
+            "/content keeps serving the video after expires_at",
+            {"expiry_enforced": False},
+        ),
+    )
+)

@@ -496,6 +496,32 @@ def test_delete_noop() -> None:
         assert api.retrieve(video_id).status_code == 200
 
 
+@exercises("list_delay_s")
+def test_list_delay() -> None:
+    with provider(slow(list_delay_s=60.0)) as api:
+        api.created(prompt="p")
+        page = api.http.get(f"{api.base_url}/videos", params={"limit": 10}).json()
+        assert page["data"] == [] and page["has_more"] is False
+
+
+@exercises("delete_rejects_json_content_type")
+def test_delete_rejecting_a_json_content_type() -> None:
+    with provider(slow(delete_rejects_json_content_type=True)) as api:
+        video_id = api.created(prompt="p")["id"]
+        sdk_like = api.http.delete(api.url(video_id), headers={"Content-Type": "application/json"})
+        assert_envelope(sdk_like, 400, param="body")
+        assert api.delete(video_id).status_code == 200
+
+
+@exercises("remix_jobs_fail")
+def test_remix_jobs_fail() -> None:
+    with provider(with_behaviour(remix_jobs_fail=True)) as api:
+        source = api.created(prompt="p")
+        assert api.wait(source["id"])["status"] == "completed"
+        remix = api.remix(source["id"], "r").json()
+        assert api.wait(remix["id"])["status"] == "failed"
+
+
 def test_every_field_is_exercised() -> None:
     fields = {f.name for f in dataclasses.fields(Behaviour)}
     assert fields - EXERCISED == set(), "Behaviour fields without a wire test"
