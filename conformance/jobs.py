@@ -63,6 +63,15 @@ class JobSpec:
     probe_early_content: bool = False
 
     @property
+    def uses_extension(self) -> bool:
+        """The job asks for a declared extension (a value beyond the contract) on purpose.
+
+        Its objects echo that value, so they are judged by the extension checks, not by the
+        contract's shape checks: a client written to the contract never sends such a request.
+        """
+        return self.purpose.startswith("extension_")
+
+    @property
     def requested(self) -> dict[str, str | None]:
         """model / size / seconds as requested (``None`` = omitted, so the default applies)."""
         return {k: self.fields.get(k) for k in ("model", "size", "seconds")}
@@ -583,15 +592,21 @@ class JobPool:
             job.variants[variant] = self.client.content(job.video_id, variant=variant)
 
     # --- after the suite ---------------------------------------------------------------------
-    def cleanup(self, extra_ids: Iterable[str] = ()) -> list[str]:
-        """Delete every job the run created (where delete is declared). Returns notes.
+    def cleanup(self, extra_ids: Iterable[str] = (), keep: Iterable[str] = ()) -> list[str]:
+        """Delete every job the run created (where delete is declared), except ``keep`` (jobs a
+        deferred check needs on a later run). Returns notes.
 
         A failed delete is a note in the report, never a failed check.
         """
         notes: list[str] = []
+        kept = set(keep)
         ids = [j.video_id for j in self.budget.created if j.video_id]
         ids += [i for i in extra_ids if i not in ids]
         by_id = {j.video_id: j for j in self.jobs.values() if j.video_id}
+        for video_id in kept:
+            if video_id in by_id:
+                by_id[video_id].cleanup_note = "kept for a deferred check"
+        ids = [i for i in ids if i not in kept]
         if not self.target.declares("delete"):
             if ids:
                 notes.append(

@@ -23,8 +23,9 @@ give each parameter its own id with ``pytest.param(..., marks=catalog.check(ID))
 
 Outcomes: the test returns → ``passed``; ``AssertionError`` (``assert cond, "message"``) →
 ``failed`` with that message (pytest's own explanation is cut off); ``raise Unsupported(msg)``
-→ ``unsupported`` (feature not offered: not declared, or an extended route answered
-404/405/501); ``pytest.skip(msg)`` → ``skipped`` (prerequisite missing, over budget);
+→ ``unsupported`` (the profile does not declare the feature; a *declared* feature whose route
+answers 404/405/501 is a broken claim, so it fails); ``pytest.skip(msg)`` → ``skipped``
+(prerequisite missing, over budget);
 any other exception (``TransportFailure`` from the network included) → ``error``.
 
 Fixtures

@@ -127,6 +127,8 @@ class Behaviour:
     """Shape of ``error`` on a failed job: {code,message} / {message} / "text" / absent."""
     remix_link: bool = True
     """Set ``remixed_from_video_id`` on remixes."""
+    remix_jobs_fail: bool = False
+    """Fault: the remix route accepts, but every remix job ends ``failed``."""
     poll_after_ms: int | None = 500
     """``openai-poll-after-ms`` header value on retrieve while a job runs; None = no header."""
     poll_after_raw: str | None = None
@@ -169,6 +171,11 @@ class Behaviour:
     status "deleted" (SGLang); ``minimal`` {"status": "deleted"}."""
     delete_noop: bool = False
     """Fault: delete answers success but the job stays retrievable."""
+    delete_rejects_json_content_type: bool = False
+    """Fault: a DELETE with ``Content-Type: application/json`` and no body (what openai-python
+    sends) is a 400, as from a framework that parses the declared body."""
+    list_delay_s: float = 0.0
+    """Fault: a job is listed only this many seconds after its creation (a lagging index)."""
 
     def with_overrides(self, overrides: dict[str, Any]) -> Behaviour:
         """A copy with ``overrides`` applied; unknown names raise ``ValueError``.
