@@ -23,6 +23,10 @@ FAIL_MARKER = "[[fail]]"
 FAILURE_CODE = "generation_failed"
 INTERNAL_FAILURE_CODE = "internal_error"
 PROGRESS_BEFORE_DONE = 99
+QUEUED_SHARE = 0.2
+"""Share of ``render_seconds`` a new job spends ``queued`` before rendering starts. Real
+services queue work, and a client's first poll (the SDK polls at once after create) must be
+able to see that state, in whatever word the dialect uses for it."""
 """Progress while the last frames are written; 100 only comes with ``completed``."""
 
 log = logging.getLogger(__name__)
@@ -84,6 +88,10 @@ class RenderEngine:
         except _Abandoned:
             pass
         except Exception as exc:  # a broken render must fail its job, never hang it
+            if self.store.get(job_id) is None:
+                # Deleted while rendering: its files went away under the encoder. Nothing
+                # failed; there is no job left to report on.
+                return
             log.exception("render of %s failed", job_id)
             self.store.mark_failed(
                 job_id,
@@ -105,6 +113,8 @@ class RenderEngine:
         job = self.store.get(job_id)
         if job is None or job.terminal:
             return
+        if not resumed:
+            self._sleep(job_id, job.created_at + self.render_seconds * QUEUED_SHARE - time.time())
         now = time.time()
         if not self.store.mark_started(job_id, now):
             return

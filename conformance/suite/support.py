@@ -128,13 +128,19 @@ def envelope_problems(body: Any) -> list[str]:
 
 
 def every_video(jobs: Iterable[FinishedJob], ledger: VideoLedger) -> list[tuple[str, Any]]:
-    """(where, body) of every Video object the run saw: pool creates and polls, plus the ledger."""
+    """(where, body) of every Video object a contract-following client would see in the run:
+    pool creates and polls (except jobs that opted into a declared extension), plus the ledger."""
     seen: list[tuple[str, Any]] = []
-    for job in jobs:
+    for job in contract_jobs(jobs):
         for i, (source, body) in enumerate(job.observed):
             seen.append((f"{job.purpose} job, {source} #{i}", body))
     seen.extend(ledger.snapshot())
     return seen
+
+
+def contract_jobs(jobs: Iterable[FinishedJob]) -> list[FinishedJob]:
+    """The jobs whose requests stay within the contract (see ``JobSpec.uses_extension``)."""
+    return [job for job in jobs if not job.spec.uses_extension]
 
 
 def describe(response: Response) -> str:
