@@ -238,7 +238,8 @@ class ProviderApp:
         shown = self.history.show(job, self.b)
         body = self._video(request, job, shown=shown, on_retrieve=True)
         response = self._json(body)
-        poll_after = wire.poll_after_header(job.status, self.b)
+        due_in = job.created_at + self.config.render_seconds - time.time()
+        poll_after = wire.poll_after_header(job.status, self.b, due_in_s=due_in)
         if poll_after is not None:
             response.headers["openai-poll-after-ms"] = poll_after
         return response

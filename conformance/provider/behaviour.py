@@ -130,7 +130,8 @@ class Behaviour:
     remix_jobs_fail: bool = False
     """Fault: the remix route accepts, but every remix job ends ``failed``."""
     poll_after_ms: int | None = 500
-    """``openai-poll-after-ms`` header value on retrieve while a job runs; None = no header."""
+    """Longest ``openai-poll-after-ms`` asked for on retrieve while a job runs (sooner when the
+    job is due); None = no header."""
     poll_after_raw: str | None = None
     """Fault: send this literal header value instead (e.g. "soon")."""
 

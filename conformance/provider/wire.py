@@ -6,6 +6,7 @@ here, so that handlers never special-case wire details.
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -156,15 +157,30 @@ def deleted(job: Job, behaviour: Behaviour, *, content_url: str) -> dict[str, An
     return {"id": job.id, "object": "video.deleted", "deleted": True}
 
 
-def poll_after_header(status: str, behaviour: Behaviour) -> str | None:
-    """Value of ``openai-poll-after-ms`` for a retrieve of a job in ``status`` (or None)."""
+POLL_AFTER_FLOOR_MS = 100
+"""The soonest the provider asks a client to come back."""
+
+
+def poll_after_header(
+    status: str, behaviour: Behaviour, due_in_s: float | None = None
+) -> str | None:
+    """Value of ``openai-poll-after-ms`` for a retrieve of a job in ``status`` (or None).
+
+    ``behaviour.poll_after_ms`` is the longest wait the provider asks for; when the job is due
+    sooner (``due_in_s``), it asks the client to come back then, so a client that honours the
+    hint (the SDK does) notices completion within a round trip instead of up to a full interval
+    late.
+    """
     if status in ("completed", "failed"):
         return None
     if behaviour.poll_after_raw is not None:
         return behaviour.poll_after_raw
-    if behaviour.poll_after_ms is not None:
-        return str(behaviour.poll_after_ms)
-    return None
+    if behaviour.poll_after_ms is None:
+        return None
+    hint = behaviour.poll_after_ms
+    if due_in_s is not None:
+        hint = min(hint, max(POLL_AFTER_FLOOR_MS, math.ceil(due_in_s * 1000)))
+    return str(hint)
 
 
 def _progress(percent: int, b: Behaviour) -> int | float | str:

@@ -79,7 +79,11 @@ def test_lifecycle_progress_rises_to_completion() -> None:
         assert all(0 <= p <= 100 for p in progress)
         assert len({p for s, p in seen if s == "in_progress"}) > 1, "progress must rise"
         assert seen[-1] == ("completed", 100)
-        assert poll_after == {"500"}
+        hints = {int(h) for h in poll_after if h is not None}
+        assert len(hints) == len(poll_after), "a running job always carries the hint"
+        assert max(hints) == 500, "while the job is far from done it asks for the full interval"
+        assert min(hints) < 500, "as the job comes due it asks the client back sooner"
+        assert min(hints) >= 100
         assert body["completed_at"] >= body["created_at"]
         assert body["expires_at"] - body["completed_at"] == 3600
 
@@ -228,3 +232,15 @@ def test_unknown_ids_and_routes_are_404_envelopes() -> None:
         wrong_method = api.http.post(api.url("video_x", "/content"))
         assert_envelope(wrong_method, 405, type_="invalid_request_error")
         assert response.headers["x-request-id"].startswith("req_")
+
+
+def test_poll_after_hint_never_exceeds_the_interval_and_shrinks_when_due() -> None:
+    from conformance.provider.behaviour import Behaviour
+    from conformance.provider.wire import POLL_AFTER_FLOOR_MS, poll_after_header
+
+    contract = Behaviour()
+    assert poll_after_header("in_progress", contract, due_in_s=30.0) == "500"
+    assert poll_after_header("in_progress", contract, due_in_s=0.23) == "230"
+    assert poll_after_header("queued", contract, due_in_s=-5.0) == str(POLL_AFTER_FLOOR_MS)
+    assert poll_after_header("completed", contract, due_in_s=1.0) is None
+    assert poll_after_header("in_progress", Behaviour(poll_after_ms=None), due_in_s=1.0) is None
