@@ -121,3 +121,16 @@ def _announced_url(process: subprocess.Popen[str], dialect: str, timeout_s: floa
             threading.Thread(target=process.stdout.read, daemon=True).start()
             return line.split(None, 1)[1].strip()
     raise RuntimeError(f"the {dialect} dialect did not start (no 'serving <url>' line)")
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """Benchmarks of issue 6 (wall time, polling, billable jobs, provider throughput).
+
+    Writes ``benchmarks/RESULTS.md``; see ``benchmarks/README.md``. Not a default session and
+    not part of CI: it takes minutes and its numbers depend on the machine. Extra arguments go
+    to ``python -m benchmarks``, e.g. ``nox -s bench -- --quick`` for a smoke run.
+    """
+    if session.venv_backend != "none":  # --no-venv: use what is already installed
+        session.install(".")
+    session.run("python", "-m", "benchmarks", *session.posargs)

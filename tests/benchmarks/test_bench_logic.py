@@ -1,0 +1,64 @@
+"""Pure logic of the benchmarks: chains of dependent jobs, the duration sweep, summaries."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from benchmarks.polling import HINT_MS, Observation, durations, summarise
+from benchmarks.providers import StoredJob
+from benchmarks.wall import longest_chain
+
+
+def _job(
+    job_id: str, created: float, completed: float | None, source: str | None = None
+) -> StoredJob:
+    return StoredJob(
+        id=job_id,
+        status="completed" if completed is not None else "in_progress",
+        seconds=4,
+        created_at=created,
+        started_at=created,
+        completed_at=completed,
+        remixed_from=source,
+        deleted=True,
+    )
+
+
+def test_longest_chain_follows_remix_links_to_the_root() -> None:
+    jobs = [
+        _job("main", 100.0, 103.0),
+        _job("other", 100.1, 103.5),
+        _job("remix", 103.2, 106.4, source="main"),
+    ]
+    assert longest_chain(jobs) == pytest.approx(6.4)
+
+
+def test_longest_chain_without_links_is_the_longest_job() -> None:
+    assert longest_chain([_job("a", 0.0, 3.0), _job("b", 1.0, 5.0)]) == pytest.approx(4.0)
+
+
+def test_longest_chain_ignores_unfinished_jobs_and_survives_cycles() -> None:
+    jobs = [_job("a", 0.0, None), _job("x", 1.0, 2.0, source="y"), _job("y", 0.5, 1.0, "x")]
+    assert longest_chain(jobs) == pytest.approx(1.5)
+    assert longest_chain([_job("a", 0.0, None)]) is None
+
+
+def test_durations_sweep_one_hint_period_evenly() -> None:
+    values = durations(5)
+    steps = {round(b - a, 6) for a, b in itertools.pairwise(values)}
+    assert steps == {HINT_MS / 1000 / 5}
+    assert values[-1] - values[0] < HINT_MS / 1000
+
+
+def test_summarise_counts_unnoticed_jobs_but_not_their_delays() -> None:
+    observations = [
+        Observation("ours", True, 0.1, 5),
+        Observation("ours", True, 0.3, 7),
+        Observation("ours", True, None, 40),
+        Observation("ours", False, 2.0, 3),
+        Observation("fixed 1 s", True, 0.9, 4),
+    ]
+    row = summarise(observations, "ours", True)
+    assert row == ["ours", "yes", "2/3", "200 ms", "280 ms", "300 ms", "6", "6.00"]
