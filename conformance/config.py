@@ -143,6 +143,9 @@ class Overrides:
     max_jobs: int | None = None
     max_video_seconds: int | None = None
     fuzz_billable: bool | None = None
+    bundled: bool = False
+    """Check the bundled reference provider whatever the profile's base URL says (used with a
+    vendor dialect: the vendor's profile against a local provider speaking its dialect)."""
 
 
 def profile_path(name_or_path: str) -> Path:
@@ -231,7 +234,9 @@ def resolve_target(
         where, profile_label = "profile reference", "reference"
 
     base_url = flags.base_url or data.get("base_url") or ""
-    bundled = bool(data.get("bundled", False)) and not flags.base_url
+    if flags.bundled and flags.base_url:
+        raise UsageError("--base-url and --provider-dialect exclude each other")
+    bundled = flags.bundled or (bool(data.get("bundled", False)) and not flags.base_url)
     if not bundled:
         if not base_url:
             raise UsageError(f"{where}: no base_url (pass --base-url)")

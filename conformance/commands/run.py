@@ -80,6 +80,7 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
         max_jobs=args.max_jobs,
         max_video_seconds=args.max_video_seconds,
         fuzz_billable=args.fuzz_billable,
+        bundled=getattr(args, "provider_dialect", None) is not None,
     )
 
 
@@ -108,6 +109,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="NAME",
         help="bundled provider only: apply a fault switch (repeatable)",
     )
+    parser.add_argument(
+        "--provider-dialect",
+        metavar="NAME",
+        help="check the bundled provider speaking a vendor's documented dialect "
+        "(e.g. --profile sciforium --provider-dialect sciforium)",
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
@@ -118,12 +125,14 @@ def main(args: argparse.Namespace) -> int:
         raise UsageError("--provider-fault and --render-seconds apply to the bundled provider only")
     if args.render_seconds < 0:
         raise UsageError("--render-seconds must not be negative")
-    if args.provider_fault:
+    if args.provider_fault or args.provider_dialect:
+        from conformance.provider import dialects
         from conformance.provider.behaviour import Behaviour
         from conformance.provider.faults import apply_faults
 
         try:
-            behaviour = apply_faults(Behaviour(), args.provider_fault)
+            base = dialects.load(args.provider_dialect).behaviour if args.provider_dialect else None
+            behaviour = apply_faults(base or Behaviour(), args.provider_fault)
         except ValueError as exc:
             raise UsageError(str(exc)) from None
     if args.baseline is not None and not args.baseline.is_file():
