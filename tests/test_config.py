@@ -100,3 +100,17 @@ def test_unknown_profile_name_lists_the_bundled_ones() -> None:
 def test_bad_base_url_flag() -> None:
     with pytest.raises(UsageError, match="bad base URL"):
         resolve_target(Overrides(base_url="ftp://x.example", api_key="k" * 8), env={})
+
+
+def test_a_vendor_profile_can_target_the_bundled_provider() -> None:
+    # run --profile sciforium --provider-dialect sciforium: the vendor's declarations, checked
+    # against a local provider speaking its dialect; no vendor key is needed.
+    target = resolve_target(Overrides(profile="sciforium", bundled=True), env={})
+    assert target.bundled
+    assert target.name == "sciforium"
+    assert target.auth == "both"
+
+
+def test_bundled_and_base_url_exclude_each_other() -> None:
+    with pytest.raises(UsageError, match="exclude each other"):
+        resolve_target(Overrides(profile="sciforium", bundled=True, base_url="http://h/v1"), env={})
