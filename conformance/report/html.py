@@ -46,7 +46,25 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["pretty"] = _pretty
+    env.filters["setting"] = setting_text
     return env
+
+
+def setting_text(value: Any) -> str:
+    """One target setting as a person reads it: lists joined, tables as ``key value``, no
+    Python reprs; an empty setting is ``""`` (the template leaves it out)."""
+    if value is None or value == "" or value == [] or value == {}:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list | tuple):
+        return ", ".join(setting_text(v) for v in value)
+    if isinstance(value, dict):
+        parts = [f"{k} {text}" for k, v in value.items() if (text := setting_text(v))]
+        return "; ".join(parts)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
 
 
 def poster_src(job: JobRecord) -> str | None:
