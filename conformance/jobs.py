@@ -9,6 +9,13 @@ bounded by the job timeout) → download the content and declared variants → a
 A remix waits for its source to complete, so wall time is the longest chain
 (create → complete → remix → complete), not the sum of the jobs.
 
+Two purposes go through the official ``openai`` SDK (``conformance.sdk``), so that the SDK
+checks bill nothing of their own: the ``sdk`` job is created, polled and downloaded by
+openai-python's ``create_and_poll`` + ``download_content`` (a lax client, bounded by the job
+timeout; what it returned or raised is kept in ``FinishedJob.sdk``), and the ``remix`` job is
+created by ``client.videos.remix`` (the raw answer is its create exchange, exactly as our own
+client would have recorded it) and then polled by our poller.
+
 Checks take finished jobs with ``pool.get(purpose)`` (blocks until the job is finished);
 ``pool.get_created(purpose)`` returns as soon as the create answered.
 """
@@ -24,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.budget import Budget, Reservation
-from conformance.client import Client, Response, TransportFailure
+from conformance.client import Client, ErrorSeen, Response, TransportFailure
 from conformance.config import Target
 from conformance.report.model import Exchange, JobRecord, StatusSample
 
@@ -39,8 +46,19 @@ BACKOFF_START_S = 0.5
 BACKOFF_CAP_S = 8.0
 MAX_POLL_FAILURES = 10
 """Consecutive non-2xx polls after which a job counts as broken."""
+SDK_FEATURES = ("list", "remix", "delete")
+"""The declared features VID-SDK-003 exercises through openai-python."""
 
-PURPOSES = ("main", "defaults", "failing", "remix", "image", "extension_seconds", "extension_size")
+PURPOSES = (
+    "main",
+    "defaults",
+    "failing",
+    "remix",
+    "image",
+    "sdk",
+    "extension_seconds",
+    "extension_size",
+)
 """Every job purpose, in reservation priority order."""
 
 
@@ -61,6 +79,10 @@ class JobSpec:
     """Send an ``input_reference`` image file (multipart)."""
     variants: tuple[str, ...] = ()
     probe_early_content: bool = False
+    sdk_create: bool = False
+    """Created through openai-python (lax client); the raw answer is the create exchange."""
+    sdk_poll: bool = False
+    """Created, polled and downloaded by openai-python's own helpers (``create_and_poll``)."""
 
     @property
     def uses_extension(self) -> bool:
@@ -129,6 +151,9 @@ class FinishedJob:
     duration_s: float = 0.0
     deleted: bool | None = None
     cleanup_note: str = ""
+    sdk: Any = None
+    """``sdk.SdkJobRun`` (the ``sdk`` job) or ``sdk.SdkCall`` (a create sent through the SDK):
+    what openai-python returned or raised, with its transcript, for the SDK checks."""
 
     @property
     def purpose(self) -> str:
@@ -170,6 +195,9 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
     other_enc = encodings[1] if len(encodings) > 1 else encodings[0]
     base: dict[str, str] = {"model": target.model} if target.model else {}
     specs: list[JobSpec] = []
+    sdk_extended = [f for f in SDK_FEATURES if target.declares(f)]
+    # VID-SDK-003 judges the pool's remix (sent through the SDK) and lists and deletes the SDK job.
+    sdk_remix = "remix" in sdk_extended and _needs(ids, "VID-SDK-003")
 
     lifecycle_users = (
         "VID-CREATE",
@@ -182,7 +210,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
         "VID-REMIX",
         "VID-EXP",
     )
-    if _needs(ids, *lifecycle_users):
+    if _needs(ids, *lifecycle_users) or sdk_remix:
         variants = VARIANTS if target.declares("variants") and _needs(ids, "VID-CONTENT-00") else ()
         specs.append(
             JobSpec(
@@ -227,7 +255,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
         )
     if (
         target.declares("remix")
-        and _needs(ids, "VID-REMIX")
+        and (_needs(ids, "VID-REMIX") or sdk_remix)
         and specs
         and specs[0].purpose == "main"
     ):
@@ -237,8 +265,9 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 encoding="json",
                 fields={"prompt": f"The same scene, now at night under the stars{tag}"},
                 billed_seconds=int(target.main_seconds),
-                description="remix of the main job once it completed",
+                description="remix of the main job once it completed (sent by openai-python)",
                 source="main",
+                sdk_create=True,
             )
         )
     if target.declares("image_to_video") and _needs(ids, "VID-I2V"):
@@ -255,6 +284,22 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 billed_seconds=int(target.main_seconds),
                 description="multipart create with an input_reference image file",
                 with_image=True,
+            )
+        )
+    if _needs(ids, "VID-SDK-001") or (sdk_extended and _needs(ids, "VID-SDK-003")):
+        specs.append(
+            JobSpec(
+                purpose="sdk",
+                encoding="multipart",  # openai-python sends every create as multipart
+                fields={
+                    **base,
+                    "prompt": f"A red balloon rising over rooftops{tag}",
+                    "size": target.main_size,
+                    "seconds": target.main_seconds,
+                },
+                billed_seconds=int(target.main_seconds),
+                description="openai-python create_and_poll, then download_content",
+                sdk_poll=True,
             )
         )
     if target.extension_seconds and _needs(ids, "VID-EXT-001"):
@@ -360,7 +405,10 @@ class JobPool:
         *,
         probe_video: Callable[[bytes], Any] | None = None,
         poster: Callable[[bytes], bytes | None] | None = None,
+        sdk_transport: Any = None,
     ) -> None:
+        """``sdk_transport``: an ``httpx2`` transport for openai-python's requests (tests; the
+        network by default), as ``client``'s transport is for ours."""
         self.client = client
         self.budget = budget
         self.target = target
@@ -372,6 +420,7 @@ class JobPool:
         self._threads: list[threading.Thread] = []
         self._probe_video = probe_video
         self._poster = poster
+        self._sdk_transport = sdk_transport
         self.started = False
 
     # --- for checks -----------------------------------------------------------------------
@@ -402,7 +451,9 @@ class JobPool:
         """The create encodings the target accepted in this run (waits for the text creates)."""
         accepted: list[str] = []
         for job in self.jobs.values():
-            if job.spec.source is None and not job.spec.with_image:
+            spec = job.spec
+            # The SDK's create is always multipart, whatever the profile declares.
+            if spec.source is None and not spec.with_image and not spec.sdk_poll:
                 self._created[job.purpose].wait()
                 ok = job.create is not None and job.create.ok
                 if ok and job.spec.encoding not in accepted:
@@ -432,8 +483,9 @@ class JobPool:
                     f"max_video_seconds={limits.max_video_seconds})",
                 )
                 continue
+            run = self._run_sdk_job if job.spec.sdk_poll else self._run_job
             thread = threading.Thread(
-                target=self._run_job, args=(job, res), name=f"job-{purpose}", daemon=True
+                target=run, args=(job, res), name=f"job-{purpose}", daemon=True
             )
             self._threads.append(thread)
             thread.start()
@@ -466,7 +518,10 @@ class JobPool:
                         job, "skipped", f"source job {job.spec.source!r} did not complete ({state})"
                     )
                     return
-                response = self.client.remix(source.video_id, job.spec.fields["prompt"])
+                if job.spec.sdk_create:
+                    response = self._sdk_remix(job, source.video_id)
+                else:
+                    response = self.client.remix(source.video_id, job.spec.fields["prompt"])
             else:
                 files = (
                     {
@@ -517,6 +572,117 @@ class JobPool:
             self._finish(job, "error", f"harness error: {type(exc).__name__}: {exc}")
         finally:
             job.duration_s = round(time.monotonic() - started, 3)
+
+    def _sdk_remix(self, job: FinishedJob, source_id: str) -> Response:
+        """Send the remix through openai-python; its raw answer, as our client would have
+        recorded it (an error answer is also kept for the envelope check)."""
+        from conformance import sdk
+
+        call = sdk.drive_remix(
+            self.target, source_id, job.spec.fields["prompt"], self._sdk_transport
+        )
+        job.sdk = call
+        raw = call.transcript.last("POST", "/remix")
+        if raw is None:
+            what = sdk.describe_sdk_error(call.error) if call.error else "no response"
+            raise TransportFailure(f"openai-python's remix got no answer: {what}")
+        response = raw.as_response()
+        if response.status >= 400:
+            self.client.error_responses.append(
+                ErrorSeen("remix", response.status, response.json(), response.exchange)
+            )
+        return response
+
+    def _run_sdk_job(self, job: FinishedJob, reservation: Reservation) -> None:
+        """The ``sdk`` job: openai-python creates, polls and downloads it. The pool keeps what
+        the SDK returned or raised (``job.sdk``) and reads the job's record from the SDK's raw
+        answers. When the SDK gives up on a job that still runs (its poll returns early on a
+        word outside the contract, or raises), our poller takes over, so that the job's own
+        outcome is judged like every other job's and only the SDK checks judge the SDK."""
+        from conformance import sdk
+
+        started = time.monotonic()
+        settled = False
+        try:
+            run = sdk.drive_create_and_poll(
+                self.target, job.spec.fields, self._stop, self._sdk_transport
+            )
+            job.sdk = run
+            create = run.transcript.last("POST", "/videos")
+            if create is None:
+                reservation.confirm(None)  # it may have reached the vendor: count it
+                settled = True
+                what = sdk.describe_sdk_error(run.error) if run.error else "no response"
+                self._finish(job, "error", f"openai-python's create got no answer: {what}")
+                return
+            job.create = create.as_response()
+            job.created_wall = create.wall
+            body = create.json()
+            video_id = body.get("id") if isinstance(body, dict) else None
+            if not job.create.ok or not isinstance(video_id, str) or not video_id:
+                if job.create.ok:
+                    reservation.confirm(None)  # accepted without a usable id: it may bill
+                else:
+                    reservation.cancel()
+                settled = True
+                what = "no id in the response" if job.create.ok else f"answered {create.status}"
+                self._finish(job, "rejected", f"create {what}")
+                return
+            reservation.confirm(video_id)
+            settled = True
+            job.video_id = video_id
+            job.observed.append(("create", body))
+            job.final = body
+            self._created[job.purpose].set()
+            self._record_sdk_polls(job, run.transcript, started)
+            outcome, reason = self._sdk_outcome(job, run, started)
+            download = run.transcript.last("GET", "/content")
+            if run.content is not None and download is not None:
+                job.content = download.as_response()
+                if self._probe_video is not None:
+                    job.video_probe = self._probe_video(run.content)
+                if self._poster is not None:
+                    job.poster_png = self._poster(run.content)
+            self._finish(job, outcome, reason)
+        except TransportFailure as exc:
+            self._finish(job, "error", str(exc))
+        except Exception as exc:  # a bug in the harness must not hang the checks waiting on it
+            if not settled:
+                reservation.confirm(None)
+            self._finish(job, "error", f"harness error: {type(exc).__name__}: {exc}")
+        finally:
+            job.duration_s = round(time.monotonic() - started, 3)
+
+    def _record_sdk_polls(self, job: FinishedJob, transcript: Any, started: float) -> None:
+        """The SDK's retrieves of the job, as poll records."""
+        for raw in transcript.responses:
+            if raw.method != "GET" or raw.path.endswith("/content"):
+                continue
+            body = raw.json()
+            job.polls.append(
+                PollRecord(raw.at - started, raw.status, dict(raw.headers), body, raw.exchange)
+            )
+            if 200 <= raw.status < 300 and isinstance(body, dict):
+                job.observed.append(("poll", body))
+                job.final = body
+
+    def _sdk_outcome(self, job: FinishedJob, run: Any, started: float) -> tuple[str, str]:
+        """The job's outcome after ``create_and_poll``: the SDK's when it saw the job settle on
+        a contract word, else our poller's (a timeout or an interrupt ends it here)."""
+        from conformance import sdk
+
+        error = run.error if run.video is None else None
+        if isinstance(error, sdk.PollTimeout):
+            return "timeout", str(error)
+        if isinstance(error, sdk.PollInterrupted):
+            return "error", str(error)
+        if error is not None and sdk.is_network_error(error):
+            return "error", f"openai-python got no answer: {sdk.describe_sdk_error(error)}"
+        word = getattr(run.video, "status", None)
+        if word in TERMINAL:
+            job.terminal_word = str(word)
+            return str(word), ""
+        return self._poll(job, started)
 
     def _record_poll(self, job: FinishedJob, response: Response, started: float) -> Any:
         body = response.json()

@@ -45,14 +45,16 @@ Fixtures
              one is confirmed, deleted when delete is declared, and returned for the check to
              fail); ``probes.remix(video_id, prompt)`` likewise; ``probes.valid_fields(**kw)``
              is a valid create body for the target (``kw`` overrides, ``None`` removes a field).
-             A check that creates a job by other means (the SDK) reserves budget itself and
+             A check that creates a job by other means reserves budget itself and
              appends the id to ``ctx.created_by_checks`` for the end-of-run clean-up.
 ``jobs``     ``Jobs`` over the job pool. Purposes (``jobs.JobSpec.purpose``):
              ``main`` (first declared encoding, explicit model/size/seconds; early /content
              probe; thumbnail+spritesheet downloaded when ``variants`` is declared),
              ``defaults`` (second encoding, size and seconds omitted), ``failing`` (profile's
-             ``failing_prompt``), ``remix`` (remix of ``main`` once completed), ``image``
-             (multipart with an ``input_reference`` JPEG), ``extension_seconds``,
+             ``failing_prompt``), ``remix`` (remix of ``main`` once completed, sent by
+             openai-python), ``image`` (multipart with an ``input_reference`` JPEG), ``sdk``
+             (openai-python's ``create_and_poll`` + ``download_content``; ``job.sdk`` keeps
+             what the SDK returned or raised), ``extension_seconds``,
              ``extension_size`` (first declared extension value). A purpose is planned only
              when a selected check needs it and the profile declares the feature.
              ``jobs.created(p)`` as soon as the create answered; ``jobs.finished(p)`` once

@@ -5,9 +5,11 @@ from __future__ import annotations
 import itertools
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
+import httpx2
 import pytest
 
 from conformance.budget import Budget, BudgetLimits
@@ -95,8 +97,32 @@ def _target(**kw: Any) -> Target:
     return Target(**base)  # type: ignore[arg-type]
 
 
+def sdk_transport(handler: Callable[[httpx.Request], httpx.Response]) -> httpx2.MockTransport:
+    """The same fake vendor for openai-python, which speaks httpx2."""
+
+    def handle(request: httpx2.Request) -> httpx2.Response:
+        response = handler(
+            httpx.Request(
+                request.method,
+                str(request.url),
+                headers=list(request.headers.multi_items()),
+                content=request.read(),
+            )
+        )
+        return httpx2.Response(
+            response.status_code,
+            headers=list(response.headers.multi_items()),
+            content=response.read(),
+        )
+
+    return httpx2.MockTransport(handle)
+
+
 def _pool(
-    vendor: FakeVendor, target: Target, budget: Budget | None = None, selected: set[str] = ALL
+    vendor: Callable[[httpx.Request], httpx.Response],
+    target: Target,
+    budget: Budget | None = None,
+    selected: set[str] = ALL,
 ) -> JobPool:
     client = Client(target, transport=httpx.MockTransport(vendor))
     return JobPool(
@@ -105,12 +131,13 @@ def _pool(
         target,
         plan_jobs(target, selected, "t1"),
         probe_video=lambda data: ("probed", len(data)),
+        sdk_transport=sdk_transport(vendor),
     )
 
 
 def test_plan_follows_features_and_selection() -> None:
     target = _target(features=frozenset(), failing_prompt="")
-    assert [s.purpose for s in plan_jobs(target, ALL)] == ["main", "defaults"]
+    assert [s.purpose for s in plan_jobs(target, ALL)] == ["main", "defaults", "sdk"]
     full = _target(
         features=frozenset({"remix", "image_to_video", "variants"}),
         extension_seconds=("2",),
@@ -123,6 +150,7 @@ def test_plan_follows_features_and_selection() -> None:
         "failing",
         "remix",
         "image",
+        "sdk",
         "extension_seconds",
         "extension_size",
     ]
@@ -151,7 +179,7 @@ def test_pool_runs_the_chain_and_records_everything() -> None:
     failing = pool.get("failing", timeout=10)
     assert failing is not None and failing.outcome == "failed"
     pool.join()
-    assert pool.budget.jobs_created == 4
+    assert pool.budget.jobs_created == 5  # main, defaults, failing, remix, sdk
     pool.cleanup()
     assert sorted(vendor.deleted) == sorted(j.video_id for j in pool.jobs.values())
     records = pool.job_records()
@@ -234,3 +262,98 @@ def test_backoff_doubles_up_to_a_cap() -> None:
 )
 def test_settled_word(body: Any, word: str | None) -> None:
     assert settled_word(body) == word
+
+
+def test_the_sdk_job_is_driven_by_openai_python_and_recorded() -> None:
+    vendor = FakeVendor()
+    target = _target(features=frozenset(), failing_prompt="")
+    pool = _pool(vendor, target, selected={"VID-SDK-001"})
+    assert list(pool.specs) == ["sdk"]
+    pool.start()
+    job = pool.get("sdk", timeout=10)
+    assert job is not None and job.outcome == "completed", job.reason
+    assert job.sdk.video.status == "completed" and job.sdk.content == b"MP4BYTES"
+    assert job.content is not None and job.content.status == 200
+    assert job.video_probe == ("probed", 8)
+    assert job.create is not None and job.create.exchange.method == "POST"
+    assert "multipart/form-data" in (job.create.exchange.request_body or "")
+    assert job.observed[0][0] == "create"
+    assert job.polls and job.polls[-1].body["status"] == "completed"
+    # one job, created by the SDK and billed through the pool's reservation
+    assert list(vendor.jobs) == [job.video_id]
+    assert [c.video_id for c in pool.budget.created] == [job.video_id]
+
+
+def test_the_remix_is_sent_by_openai_python_and_polled_by_ours() -> None:
+    vendor = FakeVendor()
+    target = _target(failing_prompt="")
+    pool = _pool(vendor, target, selected={"VID-REMIX-001"})
+    assert list(pool.specs) == ["main", "remix"]
+    pool.start()
+    main, remix = pool.get("main", timeout=10), pool.get("remix", timeout=10)
+    assert main is not None and remix is not None and remix.outcome == "completed"
+    assert remix.sdk.error is None
+    assert remix.sdk.value.remixed_from_video_id == main.video_id
+    assert (
+        remix.create is not None and remix.create.json()["remixed_from_video_id"] == main.video_id
+    )
+    assert remix.create.exchange.url.endswith("/remix")
+    assert json.loads(remix.create.exchange.request_body or "")["prompt"].startswith("The same")
+    assert remix.polls and vendor.retrieves[remix.video_id] >= 3  # our poller's retrieves
+
+
+def test_a_remix_answer_that_breaks_the_sdk_still_reaches_the_checks() -> None:
+    vendor = FakeVendor()
+
+    def html_remix(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/remix"):
+            return httpx.Response(
+                200, text="<html>busy</html>", headers={"content-type": "text/html"}
+            )
+        return vendor(request)
+
+    pool = _pool(html_remix, _target(failing_prompt=""), selected={"VID-REMIX-001"})
+    pool.start()
+    remix = pool.get("remix", timeout=10)
+    assert remix is not None and remix.outcome == "rejected" and "no id" in remix.reason
+    assert remix.create is not None and remix.create.status == 200
+    assert "<html>busy</html>" in (remix.create.exchange.response_body or "")
+    assert isinstance(remix.sdk.value, str)  # the lax SDK hands back the text
+
+
+def test_our_poller_takes_over_when_the_sdk_poll_returns_early() -> None:
+    vendor = FakeVendor()
+
+    def processing(request: httpx.Request) -> httpx.Response:
+        response = vendor(request)
+        if request.method == "GET" and b'"in_progress"' in response.content:
+            body = json.loads(response.content)
+            return httpx.Response(200, json={**body, "status": "processing"})
+        return response
+
+    target = _target(features=frozenset(), failing_prompt="")
+    pool = _pool(processing, target, selected={"VID-SDK-001"})
+    pool.start()
+    job = pool.get("sdk", timeout=10)
+    assert job is not None
+    assert job.sdk.video.status == "processing" and job.sdk.content is None
+    assert job.outcome == "completed" and job.terminal_word == "completed"
+
+
+def test_plan_and_pool_agree_on_every_job() -> None:
+    vendor = FakeVendor()
+    target = _target(features=frozenset({"remix", "delete", "image_to_video", "list"}))
+    plan = plan_jobs(target, ALL, "t1")
+    pool = _pool(vendor, target)
+    assert list(pool.specs) == [s.purpose for s in plan]
+    pool.start()
+    pool.join()
+    assert sorted(j.purpose for j in pool.jobs.values() if j.created) == sorted(pool.specs)
+    assert pool.budget.jobs_created == len(plan) == len(vendor.jobs)
+
+
+def test_sdk_003_alone_plans_the_sdk_job_and_the_remix_it_judges() -> None:
+    target = _target(features=frozenset({"remix", "list"}))
+    assert [s.purpose for s in plan_jobs(target, {"VID-SDK-003"})] == ["main", "remix", "sdk"]
+    assert plan_jobs(_target(features=frozenset()), {"VID-SDK-003"}) == []
+    assert plan_jobs(_target(), {"VID-SDK-002"}) == []

@@ -1,4 +1,8 @@
-"""``video-conformance plan``: the jobs a run would create and their cost; sends nothing."""
+"""``video-conformance plan``: the jobs a run would create and their cost; sends nothing.
+
+The list is the job pool's own plan (``jobs.plan_jobs``), so it counts every job a run creates
+on purpose, the SDK checks' job included (``sdk``: openai-python's ``create_and_poll``).
+"""
 
 from __future__ import annotations
 
@@ -39,6 +43,6 @@ def main(args: argparse.Namespace) -> int:
     print(
         f"budget: max_jobs={limits.max_jobs}, max_video_seconds={limits.max_video_seconds}; "
         "validation and auth probes reserve room too and are billed only if a vendor wrongly "
-        "accepts them; the SDK checks create their own job"
+        "accepts them"
     )
     return 0

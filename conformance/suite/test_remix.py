@@ -1,6 +1,8 @@
 """remix: a remix links its source and completes with an MP4.
 
-The pool creates the ``remix`` job (a remix of the ``main`` job once that completed).
+The pool creates the ``remix`` job (a remix of the ``main`` job once that completed) through
+openai-python's ``client.videos.remix`` (VID-SDK-003 judges what the SDK made of it); these
+checks judge the raw answer, recorded as our own client would have, and our poller's record.
 """
 
 from __future__ import annotations

@@ -1,17 +1,20 @@
 """sdk: the official openai-python drives the vendor, as an integrator's unchanged code would.
 
-VID-SDK-001 creates one job with ``create_and_poll`` (lax client, the default) and downloads it;
-VID-SDK-003 lists, remixes and deletes through the SDK (the declared features); VID-SDK-002
-(late) asks a strict client (``_strict_response_validation=True``) to retrieve and list, and
-puts every Video, list and deleted body the run saw through the same validation.
-A response that arrives but breaks the SDK fails the check; no answer at all is an error.
+The job pool runs the SDK's billable calls from the start of the run, so these checks create no
+job of their own: the ``sdk`` job is openai-python's ``create_and_poll`` + ``download_content``
+(lax client, the default), and the pool's ``remix`` job is sent by ``client.videos.remix``.
+VID-SDK-001 judges what ``create_and_poll`` and ``download_content`` returned; VID-SDK-003
+judges the SDK's remix, then lists and deletes the SDK job through the SDK (the declared
+features); VID-SDK-002 (late) asks a strict client (``_strict_response_validation=True``) to
+retrieve and list, and puts every Video, list and deleted body the run saw through the same
+validation. A response that arrives but breaks the SDK fails the check; no answer at all is an
+error.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -19,13 +22,15 @@ import pydantic
 import pytest
 
 from conformance import catalog, media
-from conformance.budget import Budget, Reservation
 from conformance.config import Target
+from conformance.jobs import SDK_FEATURES, FinishedJob
 from conformance.plugin import CheckRecorder, Jobs, SuiteContext, Unsupported, VideoLedger
-from conformance.suite.sdk import (
+from conformance.report.model import Exchange
+from conformance.sdk import (
     PollTimeout,
+    SdkCall,
+    SdkJobRun,
     SdkTranscript,
-    bounded_poll,
     describe_sdk_error,
     is_network_error,
     openai,
@@ -35,12 +40,13 @@ from conformance.suite.sdk import (
 from conformance.suite.support import contract_jobs, every_video
 
 LIST_SEARCH_ITEMS = 200
-SDK_FEATURES = ("list", "remix", "delete")
 EVIDENCE_PASSED = 2
 EVIDENCE_FAILED = 6
 
 
 def _transcripts(ctx: SuiteContext) -> list[SdkTranscript]:
+    """Transcripts of the SDK calls the checks make (the pool's SDK calls are judged through
+    their jobs' records)."""
     return ctx.shared.setdefault("sdk_transcripts", [])
 
 
@@ -50,8 +56,7 @@ def _new_transcript(ctx: SuiteContext) -> SdkTranscript:
     return transcript
 
 
-def _evidence(check: CheckRecorder, transcript: SdkTranscript, failed: bool) -> None:
-    exchanges = transcript.exchanges
+def _evidence(check: CheckRecorder, exchanges: list[Exchange], failed: bool) -> None:
     if failed:
         # the first request (what was sent) and the last ones (where it broke)
         check.attach(*exchanges[:1], *exchanges[1:][-(EVIDENCE_FAILED - 1) :])
@@ -59,112 +64,71 @@ def _evidence(check: CheckRecorder, transcript: SdkTranscript, failed: bool) -> 
         check.attach(*exchanges[:EVIDENCE_PASSED])
 
 
-def _settle(
-    reservation: Reservation, transcript: SdkTranscript, ctx: SuiteContext, path_suffix: str
-) -> str | None:
-    """Confirm the budget for a job the SDK created (and remember it for clean-up)."""
-    created = [
-        body.get("id")
-        for method, path, status, body in transcript.bodies
-        if method == "POST"
-        and path.endswith(path_suffix)
-        and 200 <= status < 300
-        and isinstance(body, dict)
-    ]
-    video_id = next((v for v in created if isinstance(v, str)), None)
-    answered = any(
-        e.method == "POST" and e.status is not None and e.url.split("?")[0].endswith(path_suffix)
-        for e in transcript.exchanges
-    )
-    if video_id is not None:
-        reservation.confirm(video_id)
-        ctx.created_by_checks.append(video_id)
-        ctx.shared.setdefault("sdk_created", []).append(video_id)
-    elif answered and not created:
-        reservation.cancel()
-    else:
-        reservation.confirm(None)  # it may have reached the vendor: count it
-    return video_id
-
-
-def _reserve(budget: Budget, target: Target, purpose: str) -> Reservation:
-    reservation = budget.reserve(int(target.main_seconds), purpose)
-    if reservation is None:
-        limits = budget.limits
-        pytest.skip(
-            f"over budget: the SDK job could bill {target.main_seconds} s "
-            f"(max_jobs={limits.max_jobs}, max_video_seconds={limits.max_video_seconds})"
-        )
-    return reservation
-
-
 def _network(exc: Exception, what: str) -> RuntimeError:
     return RuntimeError(f"no answer to the SDK's {what}: {describe_sdk_error(exc)}")
 
 
+def _sdk_job(jobs: Jobs) -> tuple[FinishedJob, SdkJobRun]:
+    """The pool's ``sdk`` job, finished, and what the SDK did with it (skips when not run)."""
+    job = jobs.get("sdk")
+    if job is None:
+        pytest.skip("no 'sdk' job in this run (not needed by the selected checks)")
+    if job.outcome == "skipped":
+        pytest.skip(f"the SDK job was not created: {job.reason}")
+    run = job.sdk
+    if not isinstance(run, SdkJobRun):
+        raise RuntimeError(f"the SDK job hit a harness error: {job.reason}")
+    return job, run
+
+
+def _judge_create_and_poll(job: FinishedJob, run: SdkJobRun) -> str:
+    """What create_and_poll and download_content did, as a pass note (raises otherwise)."""
+    if run.video is None:
+        exc = run.error
+        if isinstance(exc, PollTimeout):
+            raise AssertionError(f"create_and_poll never returned: {exc}")
+        if exc is None or is_network_error(exc) or job.outcome == "error":
+            raise _network(exc or RuntimeError(job.reason), "create_and_poll")
+        raise AssertionError(f"openai-python's create_and_poll raised {describe_sdk_error(exc)}")
+    video = run.video
+    if video.status != "completed":
+        if video.status == "failed":
+            raise AssertionError(
+                f"create_and_poll returned the job {video.id} failed: {video.error}"
+            )
+        raise AssertionError(
+            f"openai-python's poll returned early on the word {video.status!r}: "
+            "create_and_poll hands back an unfinished job without an error, and the "
+            "caller's download then gets no video"
+        )
+    if run.content is None:
+        exc = run.error
+        if exc is None or is_network_error(exc):
+            raise _network(exc or RuntimeError("no response"), "download_content")
+        raise AssertionError(
+            f"download_content of the completed job raised {describe_sdk_error(exc)}"
+        )
+    probe = job.video_probe if job.video_probe is not None else media.probe_video(run.content)
+    assert probe.ok, (
+        f"download_content returned {len(run.content)} bytes that are not a video "
+        f"(looks like {media.sniff(run.content) or 'unknown data'}): {probe.error}"
+    )
+    return (
+        f"create_and_poll returned completed; download_content gave a {probe.width}x"
+        f"{probe.height} MP4 ({len(run.content)} bytes)"
+    )
+
+
 @catalog.check("VID-SDK-001")
-def test_sdk_create_and_poll(
-    ctx: SuiteContext, target: Target, budget: Budget, ledger: VideoLedger, check: CheckRecorder
-) -> None:
-    reservation = _reserve(budget, target, "VID-SDK-001 create_and_poll")
-    transcript = _new_transcript(ctx)
-    client = sdk_client(target, transcript, strict=False)
-    params: dict[str, Any] = {
-        "prompt": f"A red balloon rising over rooftops [vc {ctx.run_tag} sdk]",
-        "size": target.main_size,
-        "seconds": target.main_seconds,
-    }
-    if target.model:
-        params["model"] = target.model
+def test_sdk_create_and_poll(jobs: Jobs, check: CheckRecorder) -> None:
+    job, run = _sdk_job(jobs)
     failed = True
     try:
-        with quiet(), bounded_poll(client, target.job_timeout_s):
-            try:
-                video = client.videos.create_and_poll(**params)
-            except PollTimeout as exc:
-                raise AssertionError(f"create_and_poll never returned: {exc}") from None
-            except Exception as exc:
-                if is_network_error(exc):
-                    raise _network(exc, "create_and_poll") from None
-                raise AssertionError(
-                    f"openai-python's create_and_poll raised {describe_sdk_error(exc)}"
-                ) from None
-            finally:
-                _settle(reservation, transcript, ctx, "/videos")
-            for _, path, status, body in transcript.bodies:
-                if 200 <= status < 300 and not path.endswith("/content"):
-                    ledger.add(f"SDK response {path}", body)
-            if video.status != "completed":
-                if video.status == "failed":
-                    raise AssertionError(
-                        f"create_and_poll returned the job {video.id} failed: {video.error}"
-                    )
-                raise AssertionError(
-                    f"openai-python's poll returned early on the word {video.status!r}: "
-                    "create_and_poll hands back an unfinished job without an error, and the "
-                    "caller's download then gets no video"
-                )
-            try:
-                content = client.videos.download_content(video.id)
-            except Exception as exc:
-                if is_network_error(exc):
-                    raise _network(exc, "download_content") from None
-                raise AssertionError(
-                    f"download_content of the completed job raised {describe_sdk_error(exc)}"
-                ) from None
-        probe = media.probe_video(content.content)
-        assert probe.ok, (
-            f"download_content returned {len(content.content)} bytes that are not a video "
-            f"(looks like {media.sniff(content.content) or 'unknown data'}): {probe.error}"
-        )
-        ctx.shared["sdk_video"] = {"id": video.id, "expires_at": video.expires_at}
+        note = _judge_create_and_poll(job, run)
         failed = False
-        check.note(
-            f"create_and_poll returned completed; download_content gave a {probe.width}x"
-            f"{probe.height} MP4 ({len(content.content)} bytes)"
-        )
+        check.note(note)
     finally:
-        _evidence(check, transcript, failed)
+        _evidence(check, run.transcript.exchanges, failed)
 
 
 def _sdk_list(client: openai.OpenAI, video_id: str) -> str | None:
@@ -180,28 +144,27 @@ def _sdk_list(client: openai.OpenAI, video_id: str) -> str | None:
     return f"list (auto-paging, {seen} items) never yields the job {video_id} the SDK created"
 
 
-def _sdk_remix(
-    ctx: SuiteContext,
-    client: openai.OpenAI,
-    budget: Budget,
-    transcript: SdkTranscript,
-    source: dict[str, Any],
-) -> str | None:
-    """The problem with remixing ``source`` through the SDK, if any."""
-    reservation = _reserve(budget, ctx.target, "VID-SDK-003 remix")
-    try:
-        remix = client.videos.remix(source["id"], prompt=f"The same, at dawn [vc {ctx.run_tag}]")
-    except openai.APIStatusError as exc:
-        expires_at = source.get("expires_at")
-        if isinstance(expires_at, int) and time.time() >= expires_at:
-            return None  # the source expired before the remix: nothing to judge
-        return f"remix raised {describe_sdk_error(exc)}"
-    finally:
-        _settle(reservation, transcript, ctx, "/remix")
-    if remix.remixed_from_video_id != source["id"]:
+def _sdk_remix(jobs: Jobs, notes: list[str]) -> str | None:
+    """The problem with the remix the pool sent through the SDK (of the main job), if any."""
+    remix = jobs.pool.get_created("remix")
+    call = remix.sdk if remix is not None else None
+    if remix is None or not isinstance(call, SdkCall):
+        state = "not planned" if remix is None else f"{remix.outcome} {remix.reason}".strip()
+        notes.append(f"remix not exercised ({state})")
+        return None
+    source = jobs.get("main")
+    source_id = source.video_id if source is not None else None
+    if call.error is not None:
+        if is_network_error(call.error):
+            raise _network(call.error, "remix")
+        return f"remix raised {describe_sdk_error(call.error)}"
+    video = call.value
+    if not isinstance(video, openai.types.Video):
+        return f"remix returned {type(video).__name__}, not a Video: the answer is not JSON"
+    if video.remixed_from_video_id != source_id:
         return (
-            f"remix returned remixed_from_video_id {remix.remixed_from_video_id!r}, "
-            f"not {source['id']!r}"
+            f"remix returned remixed_from_video_id {video.remixed_from_video_id!r}, "
+            f"not {source_id!r}"
         )
     return None
 
@@ -221,23 +184,35 @@ def _sdk_delete(ctx: SuiteContext, client: openai.OpenAI, video_id: str) -> str 
     return None
 
 
+def _remix_exchanges(jobs: Jobs) -> list[Exchange]:
+    remix = jobs.get("remix")
+    call = remix.sdk if remix is not None else None
+    return list(call.transcript.exchanges) if isinstance(call, SdkCall) else []
+
+
 @catalog.check("VID-SDK-003")
 def test_sdk_list_remix_delete(
-    ctx: SuiteContext, target: Target, budget: Budget, check: CheckRecorder
+    ctx: SuiteContext, target: Target, jobs: Jobs, check: CheckRecorder
 ) -> None:
     declared = [f for f in SDK_FEATURES if target.declares(f)]
     if not declared:
         raise Unsupported("the profile declares none of list, remix and delete")
-    source = ctx.shared.get("sdk_video")
-    if source is None:
+    job, run = _sdk_job(jobs)
+    try:
+        _judge_create_and_poll(job, run)
+    except (AssertionError, RuntimeError):
         pytest.skip("no job completed through the SDK (see VID-SDK-001)")
+    video = run.video
     transcript = _new_transcript(ctx)
     client = sdk_client(target, transcript, strict=False)
     problems: list[str] = []
+    notes: list[str] = []
+    # The SDK job is this check's own: nothing else needs it once it finished, so it is
+    # deleted here, last.
     steps: list[tuple[str, Callable[[], str | None]]] = [
-        ("list", lambda: _sdk_list(client, source["id"])),
-        ("remix", lambda: _sdk_remix(ctx, client, budget, transcript, source)),
-        ("delete", lambda: _sdk_delete(ctx, client, source["id"])),  # last: remix needs it
+        ("list", lambda: _sdk_list(client, video.id)),
+        ("remix", lambda: _sdk_remix(jobs, notes)),
+        ("delete", lambda: _sdk_delete(ctx, client, video.id)),
     ]
     try:
         with quiet():
@@ -253,9 +228,14 @@ def test_sdk_list_remix_delete(
                 if problem:
                     problems.append(problem)
     finally:
-        _evidence(check, transcript, bool(problems))
+        client.close()
+        exchanges = _remix_exchanges(jobs) + transcript.exchanges
+        _evidence(check, exchanges, bool(problems))
     assert not problems, "openai-python: " + "; ".join(problems)
-    check.note(f"{', '.join(declared)} work through openai-python")
+    check.note(
+        f"{', '.join(declared)} work through openai-python"
+        + (f"; {'; '.join(notes)}" if notes else "")
+    )
 
 
 def _first_error(exc: Exception) -> str:
@@ -275,7 +255,6 @@ def _strict_calls(
     client = sdk_client(target, transcript, strict=True)
     deleted = set(ctx.shared.get("deleted", []))
     ids = [j.video_id for j in contract_jobs(jobs.all()) if j.video_id]
-    ids += ctx.shared.get("sdk_created", [])
     calls: list[tuple[str, Callable[[], object]]] = [
         (f"retrieve {video_id}", functools.partial(client.videos.retrieve, video_id))
         for video_id in dict.fromkeys(ids)
@@ -297,7 +276,7 @@ def _strict_calls(
                     raise _network(exc, what) from None
                 raise
     if problems:
-        _evidence(check, transcript, True)
+        _evidence(check, transcript.exchanges, True)
     return problems, len(calls)
 
 

@@ -77,7 +77,9 @@ def test_cli_errors_are_one_line(
 def test_plan_prints_jobs_and_cost(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["plan", "--profile", "openai"]) == 0
     out = capsys.readouterr().out
-    assert "main" in out and "remix" in out and "estimated 1.60" in out
+    # main, defaults, remix, image and the SDK checks' job: 5 x 4 s at 0.10/s
+    assert "main" in out and "remix" in out and "sdk" in out
+    assert "5 job(s), 20 s of video, estimated 2.00" in out
 
 
 def test_checks_json_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:

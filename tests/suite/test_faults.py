@@ -21,8 +21,9 @@ for the object checks and a parse failure for a strict SDK client listing."""
 
 CASES: dict[str, set[str]] = {
     # create
-    # the knob covers remix too, which openai-python sends as JSON
-    "json-create-refused": {"VID-CREATE-001", "VID-SDK-003"},
+    # the knob covers remix too, which openai-python sends as JSON; the remix is of the (JSON)
+    # main job, which is refused, so no remix is sent and VID-SDK-003 judges list and delete
+    "json-create-refused": {"VID-CREATE-001"},
     # openai-python always sends multipart; so is the image-to-video create
     "multipart-create-refused": {"VID-CREATE-002", "VID-I2V-001", "VID-SDK-001"},
     "create-201": {"VID-CREATE-003"},
