@@ -30,7 +30,7 @@ from conformance.provider.behaviour import Behaviour
 from conformance.redact import redact_text, register_secret
 from conformance.report.model import CheckResult, Report
 
-BUNDLED_TTL_S = 6
+BUNDLED_TTL_S = 3
 """Content expiry of the bundled provider: short, so the expiry check runs within the run."""
 BUNDLED_TTL_WITH_FUZZ_S = 30
 """Content expiry of the bundled provider when the property phase runs: the phase reaches the
