@@ -95,6 +95,14 @@ _CHECKS: tuple[Check, ...] = (
         "api §3.1",
         "a job that renders something else than asked breaks size pickers and billing (dev D5)",
     ),
+    _c(
+        "VID-CREATE-006",
+        "MUST",
+        "create",
+        "A create without model is accepted",
+        "api §2.1",
+        "model is optional (default sora-2): callers who omit it get a 400 instead of a video",
+    ),
     # --- object ---------------------------------------------------------------------------
     _c(
         "VID-OBJ-001",

@@ -83,6 +83,9 @@ class JobSpec:
     """Created through openai-python (lax client); the raw answer is the create exchange."""
     sdk_poll: bool = False
     """Created, polled and downloaded by openai-python's own helpers (``create_and_poll``)."""
+    fallback_fields: dict[str, str] | None = None
+    """Sent once instead when the vendor refuses ``fields`` with a 4xx: the job leaves out an
+    optional field on purpose (a refusal is a finding) and the other checks still need it."""
 
     @property
     def uses_extension(self) -> bool:
@@ -151,6 +154,8 @@ class FinishedJob:
     duration_s: float = 0.0
     deleted: bool | None = None
     cleanup_note: str = ""
+    refused_first: Response | None = None
+    """The vendor's refusal of ``spec.fields`` when the job was resent with its fallback."""
     sdk: Any = None
     """``sdk.SdkJobRun`` (the ``sdk`` job) or ``sdk.SdkCall`` (a create sent through the SDK):
     what openai-python returned or raised, with its transcript, for the SDK checks."""
@@ -228,14 +233,21 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 probe_early_content=_needs(ids, "VID-CONTENT-005"),
             )
         )
-    if _needs(ids, "VID-CREATE-001", "VID-CREATE-002", "VID-CREATE-004", "VID-DEL"):
+    if _needs(
+        ids, "VID-CREATE-001", "VID-CREATE-002", "VID-CREATE-004", "VID-CREATE-006", "VID-DEL"
+    ):
+        prompt = {"prompt": f"A lighthouse at dusk, waves below{tag}"}
         specs.append(
             JobSpec(
                 purpose="defaults",
                 encoding=other_enc,
-                fields={**base, "prompt": f"A lighthouse at dusk, waves below{tag}"},
+                # model, size and seconds are all optional in the contract: leave them all out.
+                # A refusal over the model (VID-CREATE-006) must not cost the other checks
+                # their job, so it is resent once with the profile's model.
+                fields=prompt,
+                fallback_fields={**base, **prompt} if base else None,
                 billed_seconds=4,
-                description=f"{other_enc} create omitting size and seconds (defaults apply)",
+                description=f"{other_enc} create omitting model, size and seconds (defaults apply)",
             )
         )
     if target.failing_prompt and _needs(ids, "VID-LIFE"):
@@ -535,6 +547,11 @@ class JobPool:
                 response = self.client.create(
                     job.spec.fields, encoding=job.spec.encoding, files=files
                 )
+                fallback = job.spec.fallback_fields
+                if fallback is not None and 400 <= response.status < 500:
+                    # Refused, so nothing was created: the reservation still covers the resend.
+                    job.refused_first = response
+                    response = self.client.create(fallback, encoding=job.spec.encoding, files=files)
             job.create = response
             job.created_wall = time.time()
             body = response.json()

@@ -91,6 +91,11 @@ FAULTS.update(
             "create-201", "create answers 201 instead of the documented 200", {"create_status": 201}
         ),
         Fault(
+            "model-required",
+            "a create without model is a 400 (the contract makes model optional)",
+            {"model_required": True},
+        ),
+        Fault(
             "default-seconds-8",
             'an omitted seconds defaults to "8" instead of "4"',
             {"default_seconds": "8"},

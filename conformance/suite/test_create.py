@@ -100,3 +100,26 @@ def test_requested_fields_echoed(jobs: Jobs, check: CheckRecorder) -> None:
     assert not problems, "; ".join(dict.fromkeys(problems))
     asked = ", ".join(f"{k}={v}" for k, v in job.spec.requested.items() if v is not None)
     check.note(f"the job echoes {asked}")
+
+
+@catalog.check("VID-CREATE-006")
+def test_model_may_be_omitted(jobs: Jobs, check: CheckRecorder) -> None:
+    job = jobs.get("defaults")
+    if job is None:
+        pytest.skip("no create without model was planned in this run")
+    jobs.created("defaults")  # waits for the create; skips with the reason if it never answered
+    refused = job.refused_first
+    if refused is not None:
+        check.attach(refused.exchange)
+        fallback = job.spec.fallback_fields or {}
+        resent = job.create
+        then = f"; resent with model {fallback.get('model')!r}, it answered {resent.status}"
+        raise AssertionError(
+            f"a create without model answered {describe(refused)}: the contract makes model "
+            f"optional (default sora-2){then if resent is not None else ''}"
+        )
+    assert job.create is not None
+    check.attach(job.create.exchange)
+    body = job.create.json()
+    model = body.get("model") if isinstance(body, dict) else None
+    check.note(f"a create without model was accepted (the job runs {model!r})")

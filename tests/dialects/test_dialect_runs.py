@@ -49,6 +49,7 @@ EXPECTED: dict[str, Expected] = {
         violations=frozenset(
             {
                 "VID-CREATE-003",  # "Success Status: 201 Created"
+                "VID-CREATE-006",  # "modelstringYesVideo model ID."
                 "VID-LIFE-003",  # "progress": 1.0
                 "VID-LIFE-005",
                 "VID-OBJ-001",
@@ -62,6 +63,7 @@ EXPECTED: dict[str, Expected] = {
         violations=frozenset(
             {
                 "VID-OBJ-001",  # null keys, prompt and expires_at omitted
+                "VID-CREATE-006",  # model "Yes" required in the quick reference
                 "VID-LIFE-007",  # "an error field is not always present"
                 "VID-SDK-001",  # the SDK's create is multipart without a file
             }
@@ -89,6 +91,7 @@ EXPECTED: dict[str, Expected] = {
         violations=frozenset(
             {
                 "VID-LIFE-001",  # "pending"
+                "VID-CREATE-006",  # "model string required"
                 "VID-OBJ-001",
                 "VID-SDK-001",
                 "VID-SDK-002",
