@@ -145,3 +145,21 @@ def test_plain_http_to_a_remote_host_warns_once(capsys: pytest.CaptureFixture[st
     Client(target).close()
     Client(dataclasses.replace(target, base_url="http://127.0.0.1:1/v1")).close()
     assert capsys.readouterr().err.count("plain http") == 1
+
+
+@pytest.mark.parametrize("style", ["x-api-key", "both"])
+def test_cross_origin_redirect_drops_every_credential_header(style: str) -> None:
+    seen: dict[str, dict[str, str | None]] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen[request.url.host] = {
+            name: request.headers.get(name) for name in ("authorization", "x-api-key")
+        }
+        if request.url.host == "api.vendor.test":
+            return httpx.Response(302, headers={"location": "https://cdn.other.test/f.mp4"})
+        return httpx.Response(200, content=b"\x00" * 8, headers={"content-type": "video/mp4"})
+
+    response = _client(handler, auth=style).content("video_1")
+    assert response.status == 200
+    assert seen["api.vendor.test"]["x-api-key"] == KEY
+    assert seen["cdn.other.test"] == {"authorization": None, "x-api-key": None}
