@@ -428,6 +428,8 @@ class JobPool:
         self.jobs: dict[str, FinishedJob] = {s.purpose: FinishedJob(s) for s in specs}
         self._created = {p: threading.Event() for p in self.specs}
         self._done = {p: threading.Event() for p in self.specs}
+        # Set once a job's outcome is known, before its downloads: a remix of it can start then.
+        self._settled = {p: threading.Event() for p in self.specs}
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self._probe_video = probe_video
@@ -510,9 +512,13 @@ class JobPool:
         for thread in self._threads:
             thread.join(timeout)
 
-    def _finish(self, job: FinishedJob, outcome: str, reason: str = "") -> None:
+    def _settle(self, job: FinishedJob, outcome: str) -> None:
         job.outcome = outcome
+        self._settled[job.purpose].set()
+
+    def _finish(self, job: FinishedJob, outcome: str, reason: str = "") -> None:
         job.reason = reason
+        self._settle(job, outcome)
         self._created[job.purpose].set()
         self._done[job.purpose].set()
 
@@ -521,7 +527,11 @@ class JobPool:
         settled = False
         try:
             if job.spec.source is not None:
-                source = self.get(job.spec.source)
+                # The source's outcome, not its downloads: a vendor's MP4 may take a while to
+                # fetch, and the remix (the run's longest chain) need not wait for it.
+                source = self.jobs.get(job.spec.source)
+                if source is not None:
+                    self._settled[job.spec.source].wait()
                 if source is None or not source.completed or not source.video_id:
                     reservation.cancel()
                     settled = True
@@ -575,6 +585,7 @@ class JobPool:
             if job.spec.probe_early_content:
                 self._probe_early_content(job, body, started)
             outcome, reason = self._poll(job, started)
+            self._settle(job, outcome)
             if outcome == "completed":
                 self._download(job)
             self._finish(job, outcome, reason)
