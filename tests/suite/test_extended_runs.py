@@ -14,6 +14,7 @@ from conformance.client import Client
 from conformance.provider.behaviour import CONTRACT_SECONDS, CONTRACT_SIZES
 from conformance.report.model import CheckResult
 from conformance.runner import RunOptions, RunResult, execute
+from conformance.suite.test_expiry import EXPIRY_GRACE_S
 from tests.suite.conftest import external_provider, outcomes, run_reference
 
 BASE_PROFILE = (
@@ -124,7 +125,7 @@ def test_expiry_beyond_the_wait_is_deferred_to_a_later_run(
         assert [e["video_id"] for e in state["deferred"]] == [entry["video_id"]]
         with Client(target) as client:  # kept out of the clean-up: a deleted video proves nothing
             assert client.retrieve(entry["video_id"]).status == 200
-        due = state["deferred"][0]["expires_at"] + 2.1  # the check's grace after expires_at
+        due = state["deferred"][0]["expires_at"] + EXPIRY_GRACE_S + 0.1
         time.sleep(max(0.0, due - time.time()))
 
         second = execute(impatient, options)
