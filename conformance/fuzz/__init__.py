@@ -34,7 +34,8 @@ class PropertyContext:
     time_budget_s: float
     """Hard bound of the phase."""
     billable_positive: bool
-    """Opt-in: positive generation of create and remix, bounded by the budget."""
+    """Opt-in: positive generation of create and remix, and stateful runs that follow the
+    contract's links from real jobs (``conformance.fuzz.stateful``), bounded by the budget."""
     request_timeout_s: float
     work_dir: Path
     """Scratch directory; nothing may leak between runs (no Hypothesis database)."""

@@ -5,7 +5,8 @@ baselines and cross-run diffs can rely on the set. Kinds map onto schemathesis's
 or onto our own checks in ``conformance.fuzz.checks``. ``status_code_conformance`` has no kind:
 the contract declares a ``default`` error response on every operation, so that engine check
 cannot fail; the status rules that matter are ``UNKNOWN-ID``, ``INVALID-ACCEPTED``,
-``SERVER-ERROR`` and ``NEGATIVE-REJECTION``.
+``SERVER-ERROR`` and ``NEGATIVE-REJECTION``. The ``PROP-STATEFUL-`` checks judge the linked
+workflows of ``conformance.fuzz.stateful`` (skipped unless billable generation is opted into).
 """
 
 from __future__ import annotations
@@ -179,14 +180,57 @@ OPERATION_LABELS: dict[str, str] = {
 
 BILLABLE_OPERATIONS = frozenset({"createVideo", "CreateVideoRemix"})
 
+# --- Stateful runs: the state machine that follows the contract's links from a created job. --
+STATEFUL = "stateful"
+"""Pseudo operation id of the stateful checks (they judge sequences, not one operation)."""
+USE_AFTER_FREE = Kind(
+    "USE-AFTER-FREE",
+    "MUST",
+    "a job deleted in a linked workflow answers 404, not 2xx, to retrieve and content",
+    "api §2, dev G4",
+    "deleted videos stay retrievable and downloadable",
+)
+RESOURCE_AVAILABILITY = Kind(
+    "RESOURCE-AVAILABILITY",
+    "MUST",
+    "a job created in a linked workflow is found by its id right away (retrieve, delete, remix)",
+    "api §2, §5.3",
+    "the SDK's create_and_poll retrieves right after create; a 404 there ends the client's flow",
+)
+STATEFUL_SERVER_ERROR = Kind(
+    SERVER_ERROR.suffix,
+    SERVER_ERROR.level,
+    "linked workflows (create → retrieve → content → delete) never get a 5xx",
+    SERVER_ERROR.reference,
+    SERVER_ERROR.why,
+)
+STATEFUL_RESPONSE_SCHEMA = Kind(
+    RESPONSE_SCHEMA.suffix,
+    RESPONSE_SCHEMA.level,
+    "linked workflows get bodies that match the contract schemas (real jobs, not unknown ids)",
+    RESPONSE_SCHEMA.reference,
+    RESPONSE_SCHEMA.why,
+)
+STATEFUL_KINDS: tuple[Kind, ...] = (
+    STATEFUL_SERVER_ERROR,
+    STATEFUL_RESPONSE_SCHEMA,
+    USE_AFTER_FREE,
+    RESOURCE_AVAILABILITY,
+)
+"""The checks the engine runs on stateful steps; each kind its own id (no per-operation split:
+a finding is about the sequence that led to the response)."""
+
 
 def check_id(operation_id: str, kind: Kind) -> str:
     """The stable id of ``kind`` on ``operation_id``, e.g. ``PROP-GETVIDEO-SERVER-ERROR``."""
+    if operation_id == STATEFUL:
+        return f"PROP-STATEFUL-{kind.suffix}"
     return f"PROP-{OPERATION_KINDS[operation_id][0]}-{kind.suffix}"
 
 
-def _build() -> dict[str, Check]:
+def _build() -> tuple[dict[str, Check], dict[str, str]]:
     checks: dict[str, Check] = {}
+    operations: dict[str, str] = {}
     for operation_id, (_, kinds) in OPERATION_KINDS.items():
         label = OPERATION_LABELS[operation_id]
         for kind in kinds:
@@ -194,8 +238,16 @@ def _build() -> dict[str, Check]:
             checks[cid] = Check(
                 cid, f"{label} {kind.title}", kind.level, FEATURE, kind.reference, kind.why
             )
-    return checks
+            operations[cid] = operation_id
+    for kind in STATEFUL_KINDS:
+        cid = check_id(STATEFUL, kind)
+        title = kind.title[0].upper() + kind.title[1:]
+        checks[cid] = Check(cid, title, kind.level, FEATURE, kind.reference, kind.why)
+        operations[cid] = STATEFUL
+    return checks, operations
 
 
-PROPERTY_CHECKS: dict[str, Check] = _build()
-"""Every property check, by id, in a stable order (operation, then kind)."""
+PROPERTY_CHECKS, CHECK_OPERATIONS = _build()
+"""Every property check, by id, in a stable order (operation, then kind; stateful last), and
+the operation id (or ``STATEFUL``) each one belongs to."""
+STATEFUL_CHECKS: tuple[str, ...] = tuple(check_id(STATEFUL, kind) for kind in STATEFUL_KINDS)

@@ -71,6 +71,36 @@ def engine_config(
     }
 
 
+def stateful_config(
+    *, seed: int, max_steps: int, include_remix: bool, request_timeout_s: float
+) -> dict[str, Any]:
+    """The config of the stateful schema: positive steps that follow the contract's links."""
+    disabled = ["ListVideos"] if include_remix else ["ListVideos", "CreateVideoRemix"]
+    return {
+        "seed": seed,
+        "request-timeout": request_timeout_s,
+        "generation": {
+            "database": "none",
+            "no-shrink": True,
+            "with-security-parameters": False,
+            # Workflows are about real jobs: a negative create would make nothing to follow,
+            # and invalid input is the stateless tests' subject.
+            "mode": "positive",
+        },
+        "phases": {
+            "stateful": {
+                "enabled": True,
+                "max-steps": max_steps,
+                # Only the links the contract declares (create -> retrieve, content, delete,
+                # remix): inferred links would add transitions no vendor promised.
+                "inference": {"algorithms": []},
+            },
+        },
+        # List has no link and would only spend steps; remix bills a second job per scenario.
+        "operations": [{"include-operation-id": disabled, "enabled": False}],
+    }
+
+
 def load_schema(
     spec: Path,
     base_url: str,

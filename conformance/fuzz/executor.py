@@ -56,6 +56,8 @@ PINNED_SLOTS = 2
 """Retrieve and content also run against the completed job (see ``phase.PINNED_OPERATIONS``)."""
 HAND_BUILT_SLOTS = 1
 """The hand-built invalid creates (``conformance.fuzz.explicit``) get their own time share."""
+STATEFUL_SLOTS = 1
+"""The stateful run (``conformance.fuzz.stateful``), when billable generation is on."""
 _BODY_LIMIT = 2000
 _AUTH_REJECTIONS = (401, 403)
 
@@ -86,11 +88,16 @@ class PhaseState:
     _operation_deadlines: dict[str, float] = field(default_factory=dict)
     _auth_probed: set[str] = field(default_factory=set)
     _hand_built: set[int] = field(default_factory=set)
-    _session: requests.Session = field(default_factory=requests.Session)
+    session: requests.Session = field(default_factory=requests.Session)
     slots_left: int = len(cat.OPERATION_KINDS) + PINNED_SLOTS + HAND_BUILT_SLOTS
 
+    def __post_init__(self) -> None:
+        if self.ctx.billable_positive:
+            self.slots_left += STATEFUL_SLOTS
+
     # --- bounds ------------------------------------------------------------------------
-    def _deadline(self, slot: str) -> float:
+    def deadline(self, slot: str) -> float:
+        """When ``slot`` (an operation, a pinned run, the stateful run) must stop sending."""
         # Each operation (and each pinned run of one) gets a fair share of what is left when
         # its first case arrives, so an operation with slow answers cannot starve later ones.
         if slot not in self._operation_deadlines:
@@ -106,13 +113,16 @@ class PhaseState:
         # generation at once (shown as a skipped subtest) and the session moves on.
         pytest.skip(reason)
 
-    def _reserve(self, op: str, case: Case) -> Reservation | None:
+    def reserve_billable(
+        self, op: str, case: Case, purpose: str = "property phase"
+    ) -> Reservation | None:
+        """Room in the run's budget for ``case`` of a billable operation, or ``None``."""
         if op == "createVideo":
             body = case.body if isinstance(case.body, dict) else {}
             seconds = CONTRACT_SECONDS.get(str(body.get("seconds", "4")), WORST_CASE_SECONDS)
         else:
             seconds = REMIX_SECONDS
-        return self.ctx.budget.reserve(seconds, f"property phase: {case.operation.label}")
+        return self.ctx.budget.reserve(seconds, f"{purpose}: {case.operation.label}")
 
     # --- one case ----------------------------------------------------------------------
     def run_case(self, case: Case, *, pinned: bool, hand_built_negative: bool = False) -> None:
@@ -126,7 +136,7 @@ class PhaseState:
         if op not in cat.OPERATION_KINDS:
             return
         slot = f"{op}:pinned" if pinned else f"{op}:hand-built" if hand_built_negative else op
-        remaining = self._deadline(slot) - time.monotonic()
+        remaining = self.deadline(slot) - time.monotonic()
         if remaining <= 0:
             self._stop(op, f"its share of the {self.ctx.time_budget_s:g}s time budget was spent")
         billable = op in cat.BILLABLE_OPERATIONS
@@ -136,13 +146,13 @@ class PhaseState:
             # correct vendor would accept and bill it. Not sending it keeps negative mode free.
             self.dropped_valid_as_sent += 1
             return
-        reservation = self._reserve(op, case) if billable else None
+        reservation = self.reserve_billable(op, case) if billable else None
         if billable and reservation is None:
             self._stop(op, "budget exhausted: no room for another billable request")
         timeout = max(1.0, min(self.ctx.request_timeout_s, remaining + 1.0))
         try:
             response = case.call(
-                headers=dict(self.ctx.auth_headers), session=self._session, timeout=timeout
+                headers=dict(self.ctx.auth_headers), session=self.session, timeout=timeout
             )
         except requests.RequestException as exc:
             if reservation is not None:
@@ -169,7 +179,7 @@ class PhaseState:
         if not 200 <= response.status_code < 300:
             reservation.cancel()
             return False
-        video_id = _json_field(response, "id")
+        video_id = json_field(response.content, "id")
         reservation.confirm(video_id)
         self.billable_jobs += 1
         if video_id:
@@ -262,7 +272,7 @@ class PhaseState:
                 sent.method or "GET", sent.url, headers=headers, data=sent.body
             ).prepare()
             try:
-                answer = self._session.send(probe, timeout=self.ctx.request_timeout_s)
+                answer = self.session.send(probe, timeout=self.ctx.request_timeout_s)
             except requests.RequestException as exc:
                 return redact_text(f"the probe {label} got no answer: {exc}")
             if answer.status_code not in _AUTH_REJECTIONS:
@@ -298,6 +308,17 @@ class PhaseState:
 
     # --- reporting ---------------------------------------------------------------------
     def _fail(self, cid: str, case: Case, response: Response, problem: str) -> None:
+        self.record_failure(cid, case, response, problem)
+
+    def record_failure(
+        self,
+        cid: str,
+        case: Case,
+        response: Response,
+        problem: str,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """Record a failure of ``cid``: the first in full (example, curl), later ones counted."""
         tally = self.findings.tallies[cid]
         if tally.first_failure is not None:
             self.findings.failed(cid, tally.first_failure)
@@ -326,6 +347,7 @@ class PhaseState:
             "status": response.status_code,
             "response_body": body,
             "seed": self.seed,
+            **(extra or {}),
         }
         self.findings.failed(cid, Failure(message, details, [exchange]))
 
@@ -386,12 +408,13 @@ def _flat_headers(response: Response) -> dict[str, str]:
     return {k: ", ".join(v) if isinstance(v, list) else str(v) for k, v in response.headers.items()}
 
 
-def _json_field(response: Response, name: str) -> str | None:
+def json_field(content: bytes | None, name: str) -> str | None:
+    """The string field ``name`` of a JSON object body, or ``None``."""
     try:
-        value = json.loads(response.content or b"").get(name)
+        value = json.loads(content or b"").get(name)
     except (ValueError, AttributeError):
         return None
     return value if isinstance(value, str) else None
 
 
-__all__ = ["PhaseState", "describe_case", "is_negative", "operation_id"]
+__all__ = ["PhaseState", "describe_case", "is_negative", "json_field", "operation_id"]

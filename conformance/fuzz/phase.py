@@ -15,6 +15,7 @@ import requests
 from hypothesis import configuration as hypothesis_configuration
 
 from conformance.fuzz import catalog as cat
+from conformance.fuzz import stateful
 from conformance.fuzz.engine_config import engine_config, load_schema
 from conformance.fuzz.executor import PhaseState
 from conformance.redact import redact_text
@@ -41,9 +42,12 @@ def spec_file() -> Path:
 class _PhasePlugin:
     """Hands the run's state and schemas to the session module; records what broke."""
 
-    def __init__(self, state: PhaseState, config: dict[str, Any]) -> None:
+    def __init__(
+        self, state: PhaseState, config: dict[str, Any], stateful_run: stateful.StatefulRun
+    ) -> None:
         self.state = state
         self.config = config
+        self.stateful_run = stateful_run
 
     def _schema(self, parameters: dict[str, Any] | None) -> BaseSchema:
         return load_schema(spec_file(), self.state.ctx.base_url, self.config, parameters)
@@ -63,6 +67,15 @@ class _PhasePlugin:
             self.state.findings.not_applicable.update(_no_completed_job())
             pytest.skip("no completed job in this run")
         return self._schema({"path.video_id": video_id})
+
+    @pytest.fixture(scope="session")
+    def property_stateful(self) -> tuple[BaseSchema, stateful.StatefulRun]:
+        run = self.stateful_run
+        if not self.state.ctx.billable_positive:
+            pytest.skip(stateful.SKIP_REASON)
+        if run.max_jobs < 1:
+            run.stop("budget exhausted: no room for the stateful run's first create")
+        return stateful.build_schema(run), run
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # The session module never raises on a vendor failure (findings are recorded), so a
@@ -151,7 +164,12 @@ def run(ctx: PropertyContext) -> PropertyPhaseResult:
         billable_positive=ctx.billable_positive,
         request_timeout_s=ctx.request_timeout_s,
     )
-    plugin = _PhasePlugin(state, config)
+    stateful_run = stateful.StatefulRun(state, max_jobs=stateful.job_allowance(state))
+    if not ctx.billable_positive:
+        state.findings.not_applicable.update(
+            dict.fromkeys(cat.STATEFUL_CHECKS, stateful.SKIP_REASON)
+        )
+    plugin = _PhasePlugin(state, config, stateful_run)
     output = io.StringIO()
     with _hypothesis_home(ctx.work_dir / "hypothesis"), contextlib.redirect_stdout(output):
         exit_code = pytest.main(_pytest_args(ctx.work_dir), plugins=[plugin])
@@ -162,11 +180,11 @@ def run(ctx: PropertyContext) -> PropertyPhaseResult:
             redact_text(f"pytest exited with {exit_code!s}: {output.getvalue()[-400:]}")
         )
     deletions = _delete_created(ctx, state.created_video_ids)
-    results: list[CheckResult] = state.findings.results(
-        {cid: _operation_of(cid) for cid in cat.PROPERTY_CHECKS}
-    )
+    results: list[CheckResult] = state.findings.results(cat.CHECK_OPERATIONS)
     for result in results:
         result.details["seed"] = seed
+        if ctx.billable_positive and result.id in cat.STATEFUL_CHECKS:
+            result.details["stateful_run"] = stateful_run.summary()
         if deletions and result.outcome == "failed":
             result.details["created_jobs_cleanup"] = deletions
     return PropertyPhaseResult(
@@ -177,10 +195,3 @@ def run(ctx: PropertyContext) -> PropertyPhaseResult:
         created_video_ids=list(state.created_video_ids),
         duration_s=round(time.monotonic() - started, 3),
     )
-
-
-def _operation_of(check_id: str) -> str:
-    for operation_id, (token, _) in cat.OPERATION_KINDS.items():
-        if check_id.startswith(f"PROP-{token}-"):
-            return operation_id
-    raise KeyError(check_id)

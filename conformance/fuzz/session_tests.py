@@ -11,6 +11,7 @@ import schemathesis
 from conformance.fuzz.executor import PhaseState
 from conformance.fuzz.explicit import invalid_create_cases
 from conformance.fuzz.phase import PINNED_OPERATIONS
+from conformance.fuzz.stateful import StatefulRun, run_workflows
 
 generated = schemathesis.pytest.from_fixture("property_schema")
 pinned = schemathesis.pytest.from_fixture("property_pinned_schema")
@@ -38,3 +39,13 @@ def test_generated_ids(case: schemathesis.Case, property_state: PhaseState) -> N
 def test_completed_job(case: schemathesis.Case, property_state: PhaseState) -> None:
     """Retrieve and content of the run's completed job: the 200 paths."""
     property_state.run_case(case, pinned=True)
+
+
+def test_stateful_workflows(
+    property_stateful: tuple[schemathesis.schemas.BaseSchema, StatefulRun],
+    property_state: PhaseState,
+) -> None:
+    """Linked workflows from real jobs (only when billable generation is on): last, since its
+    creates are the phase's most expensive requests."""
+    schema, run = property_stateful
+    run_workflows(schema, run, property_state.seed)
