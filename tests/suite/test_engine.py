@@ -13,6 +13,7 @@ import pytest
 
 from conformance import catalog, cli
 from conformance.commands.checks import render_markdown
+from conformance.fuzz.catalog import PROPERTY_CHECKS
 from conformance.plugin import DESELECTED, NOT_IMPLEMENTED, ConformancePlugin
 from tests.suite.conftest import outcomes, run_reference
 
@@ -85,7 +86,8 @@ def test_plan_prints_jobs_and_cost(capsys: pytest.CaptureFixture[str]) -> None:
 def test_checks_json_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["checks", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert [c["id"] for c in data["checks"]] == list(catalog.CHECKS)
+    # every check a run can report: the hand-written ones, then the property phase's
+    assert [c["id"] for c in data["checks"]] == [*catalog.CHECKS, *PROPERTY_CHECKS]
 
 
 @pytest.mark.slow
