@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from conformance.report.model import Level
+from conformance.report.model import CheckResult, Level, Outcome
 
 CORE_FEATURES = ("create", "object", "lifecycle", "content", "validation", "errors", "auth")
 EXTENDED_FEATURES = (
@@ -46,6 +46,19 @@ class Check:
     @property
     def core(self) -> bool:
         return self.feature in CORE_FEATURES
+
+    def result(self, outcome: Outcome, message: str) -> CheckResult:
+        """A result of this check with no evidence (e.g. one that could not run)."""
+        return CheckResult(
+            id=self.id,
+            title=self.title,
+            level=self.level,
+            feature=self.feature,
+            outcome=outcome,
+            message=message,
+            reference=self.reference,
+            core=self.core,
+        )
 
 
 def _c(id: str, level: Level, feature: str, title: str, reference: str, why: str) -> Check:

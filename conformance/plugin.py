@@ -405,18 +405,7 @@ class ConformancePlugin:
                 out.append(_combine(runs))
                 continue
             reason = NOT_IMPLEMENTED if entry.id in self._ctx.selected else DESELECTED
-            out.append(
-                CheckResult(
-                    id=entry.id,
-                    title=entry.title,
-                    level=entry.level,
-                    feature=entry.feature,
-                    outcome="skipped",
-                    message=reason,
-                    reference=entry.reference,
-                    core=entry.core,
-                )
-            )
+            out.append(entry.result("skipped", reason))
         return out
 
 

@@ -110,10 +110,8 @@ def _property_phase(
     target: Target, client: Client, budget: Budget, pool: JobPool, options: RunOptions
 ) -> tuple[list[CheckResult], dict[str, Any], list[str]]:
     """Run the schemathesis phase; returns its checks, the report's fuzz facts, created ids."""
-    try:
-        from conformance.fuzz import PropertyContext, run_property_phase
-    except ImportError as exc:
-        return [], {"skipped": f"property phase unavailable: {exc}"}, []
+    from conformance.fuzz import PropertyContext, run_property_phase
+
     deadline = time.monotonic() + options.fuzz_budget_s
 
     def completed_video() -> str | None:
@@ -147,25 +145,9 @@ def _property_phase(
 
 def _fuzz_skipped(reason: str) -> list[CheckResult]:
     """The property-phase checks as skipped, so a run without the phase stays honest."""
-    try:
-        from conformance.fuzz.catalog import PROPERTY_CHECKS
-    except ImportError:
-        return []
-    out = []
-    for entry in PROPERTY_CHECKS.values() if isinstance(PROPERTY_CHECKS, dict) else PROPERTY_CHECKS:
-        out.append(
-            CheckResult(
-                id=entry.id,
-                title=entry.title,
-                level=entry.level,
-                feature=entry.feature,
-                outcome="skipped",
-                message=reason,
-                reference=entry.reference,
-                core=False,
-            )
-        )
-    return out
+    from conformance.fuzz.catalog import PROPERTY_CHECKS
+
+    return [entry.result("skipped", reason) for entry in PROPERTY_CHECKS.values()]
 
 
 def execute(target: Target, options: RunOptions) -> RunResult:
