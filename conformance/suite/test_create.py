@@ -113,10 +113,14 @@ def test_model_may_be_omitted(jobs: Jobs, check: CheckRecorder) -> None:
         check.attach(refused.exchange)
         fallback = job.spec.fallback_fields or {}
         resent = job.create
-        then = f"; resent with model {fallback.get('model')!r}, it answered {resent.status}"
+        then = (
+            f"; resent with model {fallback.get('model')!r}, it answered {resent.status}"
+            if resent is not None
+            else ""
+        )
         raise AssertionError(
             f"a create without model answered {describe(refused)}: the contract makes model "
-            f"optional (default sora-2){then if resent is not None else ''}"
+            f"optional (default sora-2){then}"
         )
     assert job.create is not None
     check.attach(job.create.exchange)
