@@ -9,6 +9,7 @@ suite is derived from: ``api §N`` is the normative API description (openai-vide
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 
@@ -47,8 +48,8 @@ class Check:
     def core(self) -> bool:
         return self.feature in CORE_FEATURES
 
-    def result(self, outcome: Outcome, message: str) -> CheckResult:
-        """A result of this check with no evidence (e.g. one that could not run)."""
+    def result(self, outcome: Outcome, message: str, **extra: Any) -> CheckResult:
+        """A result of this check; ``extra`` fills the rest (evidence, details, kind, ...)."""
         return CheckResult(
             id=self.id,
             title=self.title,
@@ -58,6 +59,7 @@ class Check:
             message=message,
             reference=self.reference,
             core=self.core,
+            **extra,
         )
 
 

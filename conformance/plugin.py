@@ -373,15 +373,9 @@ class ConformancePlugin:
                 break
             if all(exchange is not e for e in evidence):
                 evidence.append(exchange)
-        result = CheckResult(
-            id=entry.id,
-            title=entry.title,
-            level=entry.level,
-            feature=entry.feature,
-            outcome=outcome,
-            message=message,
-            reference=entry.reference,
-            core=entry.core,
+        result = entry.result(
+            outcome,
+            message,
             kind=recorder.kind if outcome == "passed" else "violation",
             evidence=evidence,
             details=recorder.details,
