@@ -143,6 +143,16 @@ def contract_jobs(jobs: Iterable[FinishedJob]) -> list[FinishedJob]:
     return [job for job in jobs if not job.spec.uses_extension]
 
 
+DURATION_TOLERANCE_S = 0.5
+DURATION_TOLERANCE_SHARE = 0.1
+
+
+def duration_tolerance(seconds: int) -> float:
+    """How far a video may be off the requested length: half a second, or a tenth of a long
+    one (encoders round to whole frames and GOPs)."""
+    return max(DURATION_TOLERANCE_S, DURATION_TOLERANCE_SHARE * seconds)
+
+
 def describe(response: Response) -> str:
     """``400 {"error": ...}`` in one short line, for failure messages."""
     body = response.content[:160].decode("utf-8", "replace")

@@ -9,10 +9,7 @@ from conformance.client import Response
 from conformance.config import Target
 from conformance.jobs import FinishedJob
 from conformance.plugin import CheckRecorder, Jobs, Unsupported
-from conformance.suite.support import describe
-
-DURATION_TOLERANCE_S = 0.5
-DURATION_TOLERANCE_SHARE = 0.1
+from conformance.suite.support import describe, duration_tolerance
 
 
 def _downloaded(jobs: Jobs, check: CheckRecorder) -> tuple[FinishedJob, Response]:
@@ -83,7 +80,7 @@ def test_duration_matches_seconds(jobs: Jobs, check: CheckRecorder) -> None:
         pytest.skip(f"the job's seconds {expected!r} is not a whole number")
     if probe.duration_s is None:
         pytest.skip("the video's duration could not be measured")
-    tolerance = max(DURATION_TOLERANCE_S, DURATION_TOLERANCE_SHARE * int(expected))
+    tolerance = duration_tolerance(int(expected))
     assert abs(probe.duration_s - int(expected)) <= tolerance, (
         f"the video lasts {probe.duration_s:.2f} s, the job asked for {expected} s "
         f"(tolerance {tolerance:g} s)"

@@ -13,10 +13,7 @@ from conformance import catalog, media
 from conformance.config import Target
 from conformance.jobs import FinishedJob
 from conformance.plugin import CheckRecorder, Jobs, Unsupported
-from conformance.suite.support import describe
-
-DURATION_TOLERANCE_S = 0.5
-DURATION_TOLERANCE_SHARE = 0.1
+from conformance.suite.support import describe, duration_tolerance
 
 
 def _accepted(jobs: Jobs, purpose: str, what: str, check: CheckRecorder) -> FinishedJob:
@@ -58,7 +55,7 @@ def test_declared_seconds(target: Target, jobs: Jobs, check: CheckRecorder) -> N
     assert echoed == seconds, f"the job with {what} reports seconds {echoed!r}"
     probe = _completed_probe(job, what, check)
     if seconds.isdigit() and probe.duration_s is not None:
-        tolerance = max(DURATION_TOLERANCE_S, DURATION_TOLERANCE_SHARE * int(seconds))
+        tolerance = duration_tolerance(int(seconds))
         assert abs(probe.duration_s - int(seconds)) <= tolerance, (
             f"the job with {what} lasts {probe.duration_s:.2f} s (tolerance {tolerance:g} s)"
         )
