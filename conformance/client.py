@@ -48,8 +48,34 @@ _warned_plain_http: set[str] = set()
 _warn_lock = threading.Lock()
 
 
-class TransportFailure(HarnessError):
-    """No HTTP response arrived (refused, reset, timeout): a harness error, not a vendor failure."""
+class TransportFailure(Exception):
+    """No usable HTTP response arrived. Never raised itself: one of the three kinds below says
+    whose failure it is, and so what a check that meets it reports."""
+
+    kind = "transport"
+
+
+class ProviderFault(TransportFailure):
+    """The provider answered, but not with usable HTTP: malformed or truncated responses, a
+    reset after connecting, a body or header over its cap, a decompression bomb, a request that
+    ran past its total deadline, an unsafe redirect. The provider's failure: a check that meets
+    it fails with this as its evidence (exit 1), and a job that meets it is ``broken``."""
+
+    kind = "provider"
+
+
+class Throttled(TransportFailure):
+    """The provider kept answering 429/503 (flow control) until the run's deadline for the
+    request ran out. Not a finding about the contract: the check ends ``error`` ("throttled")."""
+
+    kind = "throttled"
+
+
+class Unreachable(TransportFailure, HarnessError):
+    """Nothing answered at all (connection refused, DNS failure, connect timeout): the harness
+    cannot judge; on the first request the run reports "unreachable" (exit 3)."""
+
+    kind = "unreachable"
 
 
 @dataclass(frozen=True)
@@ -322,7 +348,7 @@ class Client:
                 error=redact_text(f"{type(exc).__name__}: {exc}"),
             )
             self._record(exchange)
-            raise TransportFailure(
+            raise Unreachable(
                 f"{method} {redact_text(str(request.url))}: {type(exc).__name__}: "
                 f"{redact_text(str(exc)) or 'no response'}"
             ) from None

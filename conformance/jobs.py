@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.budget import Budget, Reservation
-from conformance.client import Client, ErrorSeen, Response, TransportFailure
+from conformance.client import Client, ErrorSeen, Response, TransportFailure, Unreachable
 from conformance.config import Target
 from conformance.report.model import Exchange, JobRecord, StatusSample
 
@@ -613,7 +613,7 @@ class JobPool:
         raw = call.transcript.last("POST", "/remix")
         if raw is None:
             what = sdk.describe_sdk_error(call.error) if call.error else "no response"
-            raise TransportFailure(f"openai-python's remix got no answer: {what}")
+            raise Unreachable(f"openai-python's remix got no answer: {what}")
         response = raw.as_response()
         if response.status >= 400:
             self.client.error_responses.append(
