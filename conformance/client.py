@@ -54,6 +54,11 @@ class TransportFailure(Exception):
 
     kind = "transport"
 
+    def __init__(self, message: str, exchange: Exchange | None = None) -> None:
+        super().__init__(message)
+        self.exchange = exchange
+        """The redacted attempt, as evidence (``None`` when nothing was sent)."""
+
 
 class ProviderFault(TransportFailure):
     """The provider answered, but not with usable HTTP: malformed or truncated responses, a

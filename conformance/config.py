@@ -43,6 +43,7 @@ _TOP_KEYS = frozenset(
         "sizes",
         "seconds",
         "features",
+        "absent_features",
         "failing_prompt",
         "create_status",
         "bundled",
@@ -73,6 +74,8 @@ class Target:
     sizes: tuple[str, ...] = ("720x1280",)
     seconds: tuple[str, ...] = ("4",)
     features: frozenset[str] = frozenset()
+    absent_features: frozenset[str] = frozenset()
+    """Extended features the profile declares not offered: never exercised, ``unsupported``."""
     extension_seconds: tuple[str, ...] = ()
     extension_sizes: tuple[str, ...] = ()
     failing_prompt: str = ""
@@ -95,6 +98,10 @@ class Target:
         """True when the profile claims the extended ``feature``."""
         return feature in self.features
 
+    def denies(self, feature: str) -> bool:
+        """True when the profile declares the extended ``feature`` absent (not to be tried)."""
+        return feature in self.absent_features
+
     @property
     def main_size(self) -> str:
         return self.sizes[0]
@@ -115,6 +122,7 @@ class Target:
             "sizes": list(self.sizes),
             "seconds": list(self.seconds),
             "features": sorted(self.features),
+            "absent_features": sorted(self.absent_features),
             "extensions": {
                 "seconds": list(self.extension_seconds),
                 "sizes": list(self.extension_sizes),
@@ -260,6 +268,15 @@ def resolve_target(
         if feat not in DECLARABLE_FEATURES:
             known = ", ".join(DECLARABLE_FEATURES)
             raise UsageError(f"{where}: unknown feature {feat!r} (known: {known})")
+    absent = _str_list(data, "absent_features", where) or ()
+    for feat in absent:
+        if feat not in DECLARABLE_FEATURES:
+            known = ", ".join(DECLARABLE_FEATURES)
+            raise UsageError(
+                f"{where}: unknown feature {feat!r} in absent_features (known: {known})"
+            )
+        if feat in features:
+            raise UsageError(f"{where}: {feat!r} is in both features and absent_features")
     sizes = _str_list(data, "sizes", where) or ("720x1280",)
     seconds = _str_list(data, "seconds", where) or ("4",)
     for s in seconds:
@@ -295,6 +312,7 @@ def resolve_target(
         sizes=sizes,
         seconds=seconds,
         features=frozenset(features),
+        absent_features=frozenset(absent),
         extension_seconds=ext_seconds,
         extension_sizes=ext_sizes,
         failing_prompt=str(data.get("failing_prompt") or ""),

@@ -31,8 +31,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from conformance.budget import Budget, Reservation
-from conformance.client import Client, ErrorSeen, Response, TransportFailure, Unreachable
+from conformance.client import (
+    Client,
+    ErrorSeen,
+    ProviderFault,
+    Response,
+    Throttled,
+    TransportFailure,
+    Unreachable,
+)
 from conformance.config import Target
+from conformance.features import FeatureMap
 from conformance.report.model import Exchange, JobRecord, StatusSample
 
 STATUSES = ("queued", "in_progress", "completed", "failed")
@@ -44,6 +53,8 @@ MAX_POLL_S = 30.0
 MAX_RETRY_AFTER_S = 60.0
 BACKOFF_START_S = 0.5
 BACKOFF_CAP_S = 8.0
+REFUSAL_STATUSES = frozenset({400, 406, 415, 422})
+"""Create answers that refuse the request as sent (no job made): a fallback may be tried."""
 MAX_POLL_FAILURES = 10
 """Consecutive non-2xx polls after which a job counts as broken."""
 SDK_FEATURES = ("list", "remix", "delete")
@@ -83,9 +94,10 @@ class JobSpec:
     """Created through openai-python (lax client); the raw answer is the create exchange."""
     sdk_poll: bool = False
     """Created, polled and downloaded by openai-python's own helpers (``create_and_poll``)."""
-    fallback_fields: dict[str, str] | None = None
-    """Sent once instead when the vendor refuses ``fields`` with a 4xx: the job leaves out an
-    optional field on purpose (a refusal is a finding) and the other checks still need it."""
+    fallbacks: tuple[tuple[str, dict[str, str]], ...] = ()
+    """(encoding, fields) sent in turn while the vendor refuses with a 4xx (nothing was made,
+    so the reservation still covers the resend): the job tries something the contract allows
+    on purpose (a refusal is a finding of its own check) and the other checks still need it."""
 
     @property
     def uses_extension(self) -> bool:
@@ -100,6 +112,19 @@ class JobSpec:
     def requested(self) -> dict[str, str | None]:
         """model / size / seconds as requested (``None`` = omitted, so the default applies)."""
         return {k: self.fields.get(k) for k in ("model", "size", "seconds")}
+
+
+@dataclass(frozen=True)
+class CreateAttempt:
+    """One create the pool sent for a job (the first, and each fallback)."""
+
+    encoding: str
+    fields: dict[str, str]
+    response: Response
+
+    @property
+    def accepted(self) -> bool:
+        return self.response.ok
 
 
 @dataclass
@@ -154,8 +179,11 @@ class FinishedJob:
     duration_s: float = 0.0
     deleted: bool | None = None
     cleanup_note: str = ""
-    refused_first: Response | None = None
-    """The vendor's refusal of ``spec.fields`` when the job was resent with its fallback."""
+    attempts: list[CreateAttempt] = field(default_factory=list)
+    """Every create sent for this job, in order; the last one's answer is ``create``."""
+    content_fault: ProviderFault | None = None
+    """Why ``/content`` gave no usable answer (broken HTTP, over its size cap), if it did not."""
+    variant_faults: dict[str, ProviderFault] = field(default_factory=dict)
     sdk: Any = None
     """``sdk.SdkJobRun`` (the ``sdk`` job) or ``sdk.SdkCall`` (a create sent through the SDK):
     what openai-python returned or raised, with its transcript, for the SDK checks."""
@@ -195,12 +223,14 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
     """The jobs a run with ``selected`` checks creates against ``target``, in priority order."""
     ids = set(selected)
     tag = f" [vc {run_tag}]" if run_tag else ""
-    encodings = target.create_encodings
-    main_enc = encodings[0]
-    other_enc = encodings[1] if len(encodings) > 1 else encodings[0]
+    # The main job uses the encoding openai-python sends (multipart) unless the profile rules it
+    # out, and falls back to the other one: a refused encoding is VID-CREATE-001/002's finding,
+    # never a reason to leave the lifecycle unjudged. The defaults job tries the other encoding.
+    main_enc = "multipart" if "multipart" in target.create_encodings else "json"
+    other_enc = "json" if main_enc == "multipart" else "multipart"
     base: dict[str, str] = {"model": target.model} if target.model else {}
     specs: list[JobSpec] = []
-    sdk_extended = [f for f in SDK_FEATURES if target.declares(f)]
+    sdk_extended = [f for f in SDK_FEATURES if not target.denies(f)]
     # VID-SDK-003 judges the pool's remix (sent through the SDK) and lists and deletes the SDK job.
     sdk_remix = "remix" in sdk_extended and _needs(ids, "VID-SDK-003")
 
@@ -216,17 +246,21 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
         "VID-EXP",
     )
     if _needs(ids, *lifecycle_users) or sdk_remix:
-        variants = VARIANTS if target.declares("variants") and _needs(ids, "VID-CONTENT-00") else ()
+        variants = (
+            VARIANTS if not target.denies("variants") and _needs(ids, "VID-CONTENT-00") else ()
+        )
+        main_fields = {
+            **base,
+            "prompt": f"A paper boat drifting on a calm pond{tag}",
+            "size": target.main_size,
+            "seconds": target.main_seconds,
+        }
         specs.append(
             JobSpec(
                 purpose="main",
                 encoding=main_enc,
-                fields={
-                    **base,
-                    "prompt": f"A paper boat drifting on a calm pond{tag}",
-                    "size": target.main_size,
-                    "seconds": target.main_seconds,
-                },
+                fields=main_fields,
+                fallbacks=((other_enc, main_fields),),
                 billed_seconds=int(target.main_seconds),
                 description=f"{main_enc} create with explicit size and seconds",
                 variants=variants,
@@ -242,10 +276,15 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 purpose="defaults",
                 encoding=other_enc,
                 # model, size and seconds are all optional in the contract: leave them all out.
-                # A refusal over the model (VID-CREATE-006) must not cost the other checks
-                # their job, so it is resent once with the profile's model.
+                # A refusal of the encoding (VID-CREATE-001/002) or of the missing model
+                # (VID-CREATE-006) must not cost the other checks their job: it is resent in
+                # the other encoding, then with the profile's model.
                 fields=prompt,
-                fallback_fields={**base, **prompt} if base else None,
+                fallbacks=(
+                    *(((other_enc, {**base, **prompt}),) if base else ()),
+                    (main_enc, prompt),
+                    *(((main_enc, {**base, **prompt}),) if base else ()),
+                ),
                 billed_seconds=4,
                 description=f"{other_enc} create omitting model, size and seconds (defaults apply)",
             )
@@ -266,7 +305,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
             )
         )
     if (
-        target.declares("remix")
+        not target.denies("remix")
         and (_needs(ids, "VID-REMIX") or sdk_remix)
         and specs
         and specs[0].purpose == "main"
@@ -282,7 +321,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 sdk_create=True,
             )
         )
-    if target.declares("image_to_video") and _needs(ids, "VID-I2V"):
+    if not target.denies("image_to_video") and _needs(ids, "VID-I2V"):
         specs.append(
             JobSpec(
                 purpose="image",
@@ -418,10 +457,13 @@ class JobPool:
         probe_video: Callable[[bytes], Any] | None = None,
         poster: Callable[[bytes], bytes | None] | None = None,
         sdk_transport: Any = None,
+        features: FeatureMap | None = None,
     ) -> None:
         """``sdk_transport``: an ``httpx2`` transport for openai-python's requests (tests; the
-        network by default), as ``client``'s transport is for ours."""
+        network by default), as ``client``'s transport is for ours. ``features`` learns from
+        the answers of the remix, image and variant requests whether those are offered."""
         self.client = client
+        self.features = features or FeatureMap(target.features, target.absent_features)
         self.budget = budget
         self.target = target
         self.specs = {s.purpose: s for s in specs}
@@ -554,14 +596,17 @@ class JobPool:
                     if job.spec.with_image
                     else None
                 )
-                response = self.client.create(
-                    job.spec.fields, encoding=job.spec.encoding, files=files
-                )
-                fallback = job.spec.fallback_fields
-                if fallback is not None and 400 <= response.status < 500:
-                    # Refused, so nothing was created: the reservation still covers the resend.
-                    job.refused_first = response
-                    response = self.client.create(fallback, encoding=job.spec.encoding, files=files)
+                response = self._create_with_fallbacks(job, files)
+            feature = "remix" if job.spec.source is not None else None
+            feature = "image_to_video" if job.spec.with_image else feature
+            if feature is not None and not self.features.observe(
+                feature, response, f"the {job.purpose} job's create"
+            ):
+                job.create = response
+                reservation.cancel()
+                settled = True
+                self._finish(job, "unsupported", f"{feature} is not offered: {response.status}")
+                return
             job.create = response
             job.created_wall = time.time()
             body = response.json()
@@ -589,17 +634,39 @@ class JobPool:
             if outcome == "completed":
                 self._download(job)
             self._finish(job, outcome, reason)
+        except Throttled as exc:
+            if not settled:
+                reservation.cancel()  # only statuses that prove no job was made are retried
+            self._finish(job, "error", f"throttled: {exc}")
         except TransportFailure as exc:
             if not settled:
                 # The request may have reached the vendor: count it, to stay under the cap.
                 reservation.confirm(None)
-            self._finish(job, "error", str(exc))
+            if isinstance(exc, ProviderFault):
+                self._finish(job, "broken", f"no usable answer: {exc}")
+            else:
+                self._finish(job, "error", str(exc))
         except Exception as exc:  # a bug in the harness must not hang the checks waiting on it
             if not settled:
                 reservation.cancel()
             self._finish(job, "error", f"harness error: {type(exc).__name__}: {exc}")
         finally:
             job.duration_s = round(time.monotonic() - started, 3)
+
+    def _create_with_fallbacks(
+        self, job: FinishedJob, files: Mapping[str, tuple[str, bytes, str]] | None
+    ) -> Response:
+        """Send the job's create, then each fallback in turn while the vendor refuses it."""
+        tries = [(job.spec.encoding, job.spec.fields), *job.spec.fallbacks]
+        response: Response | None = None
+        for encoding, fields in tries:
+            if response is not None and response.status not in REFUSAL_STATUSES:
+                break
+            # Refused, so nothing was created: the reservation still covers the resend.
+            response = self.client.create(fields, encoding=encoding, files=files)
+            job.attempts.append(CreateAttempt(encoding, dict(fields), response))
+        assert response is not None
+        return response
 
     def _sdk_remix(self, job: FinishedJob, source_id: str) -> Response:
         """Send the remix through openai-python; its raw answer, as our client would have
@@ -673,7 +740,8 @@ class JobPool:
                     job.poster_png = self._poster(run.content)
             self._finish(job, outcome, reason)
         except TransportFailure as exc:
-            self._finish(job, "error", str(exc))
+            outcome = "broken" if isinstance(exc, ProviderFault) else "error"
+            self._finish(job, outcome, str(exc))
         except Exception as exc:  # a bug in the harness must not hang the checks waiting on it
             if not settled:
                 reservation.confirm(None)
@@ -760,6 +828,11 @@ class JobPool:
             if not response.ok:
                 failures += 1
                 if failures >= MAX_POLL_FAILURES:
+                    if response.status == 404 and not any(p.status_code < 300 for p in job.polls):
+                        return "broken", (
+                            f"retrieve answers 404 for the id create returned ({job.video_id!r}): "
+                            f"{failures} times, never found"
+                        )
                     return (
                         "broken",
                         f"retrieve answered {response.status} {failures} times in a row",
@@ -776,21 +849,38 @@ class JobPool:
 
     def _download(self, job: FinishedJob) -> None:
         assert job.video_id is not None
-        job.content = self.client.content(job.video_id)
+        try:
+            job.content = self.client.content(job.video_id)
+        except ProviderFault as exc:
+            # The job completed; only its download broke: the content checks judge that.
+            job.content_fault = exc
+            return
         if job.content.ok and job.content.content:
             if self._probe_video is not None:
                 job.video_probe = self._probe_video(job.content.content)
             if self._poster is not None:
                 job.poster_png = self._poster(job.content.content)
         for variant in job.spec.variants:
-            job.variants[variant] = self.client.content(job.video_id, variant=variant)
+            try:
+                answer = self.client.content(job.video_id, variant=variant)
+            except ProviderFault as exc:
+                job.variant_faults[variant] = exc
+                continue
+            job.variants[variant] = answer
+            self.features.observe("variants", answer, f"GET /content?variant={variant}")
 
     # --- after the suite ---------------------------------------------------------------------
-    def cleanup(self, extra_ids: Iterable[str] = (), keep: Iterable[str] = ()) -> list[str]:
-        """Delete every job the run created (where delete is declared), except ``keep`` (jobs a
-        deferred check needs on a later run). Returns notes.
+    def cleanup(
+        self,
+        extra_ids: Iterable[str] = (),
+        keep: Iterable[str] = (),
+        delete_offered: bool | None = None,
+    ) -> list[str]:
+        """Delete every job the run created, except ``keep`` (jobs a deferred check needs on a
+        later run). Returns notes.
 
-        A failed delete is a note in the report, never a failed check.
+        ``delete_offered``: what the run found out (``None``: unknown, so try); a profile that
+        declares delete absent is never sent one. A failed delete is a note, never a failure.
         """
         notes: list[str] = []
         kept = set(keep)
@@ -801,11 +891,10 @@ class JobPool:
             if video_id in by_id:
                 by_id[video_id].cleanup_note = "kept for a deferred check"
         ids = [i for i in ids if i not in kept]
-        if not self.target.declares("delete"):
+        if self.target.denies("delete") or delete_offered is False:
             if ids:
-                notes.append(
-                    f"{len(ids)} created job(s) left on the vendor: delete is not declared"
-                )
+                why = "declared absent" if self.target.denies("delete") else "not offered"
+                notes.append(f"{len(ids)} created job(s) left on the vendor: delete is {why}")
             return notes
         for video_id in dict.fromkeys(ids):
             try:
@@ -813,6 +902,11 @@ class JobPool:
             except TransportFailure as exc:
                 ok, note = False, str(exc)
             else:
+                if response.status in (405, 501) and not self.target.declares("delete"):
+                    notes.append(
+                        f"created job(s) left on the vendor: delete answered {response.status}"
+                    )
+                    return notes
                 # 404: already gone (a delete check or expiry removed it).
                 ok = response.ok or response.status == 404
                 note = "" if ok else f"delete answered {response.status}"

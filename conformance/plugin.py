@@ -101,14 +101,16 @@ import pytest
 
 from conformance import catalog
 from conformance.budget import Budget
-from conformance.client import Client
+from conformance.client import Client, ProviderFault, Throttled
 from conformance.config import Target
+from conformance.features import FeatureMap, Unsupported
 from conformance.jobs import FinishedJob, JobPool
 from conformance.redact import redact_text
 from conformance.report.model import CheckResult, Exchange, Kind, Outcome
 
 SUITE_DIR = Path(__file__).parent / "suite"
 NOT_IMPLEMENTED = "not implemented in this suite version"
+INTERRUPTED = "not run: the run was interrupted"
 DESELECTED = "deselected by --only/--skip"
 EVIDENCE_LIMIT_FAILED = 12
 EVIDENCE_LIMIT_PASSED = 3
@@ -120,10 +122,6 @@ _SEVERITY: dict[Outcome, int] = {
     "unsupported": 1,
     "skipped": 0,
 }
-
-
-class Unsupported(Exception):
-    """The target does not offer the feature this check needs (not declared, or 404/405/501)."""
 
 
 @dataclass
@@ -154,6 +152,8 @@ class SuiteContext:
     run_tag: str
     report_dir: Path
     ledger: VideoLedger = field(default_factory=VideoLedger)
+    features: FeatureMap = field(default_factory=lambda: FeatureMap(frozenset(), frozenset()))
+    """What the run knows of the extended features (declared, detected, absent)."""
     progress: Callable[[str], None] | None = None
     created_by_checks: list[str] = field(default_factory=list)
     """Ids of jobs checks created outside the pool (accepted probes), for clean-up."""
@@ -273,6 +273,10 @@ class ConformancePlugin:
         return self._ctx
 
     @pytest.fixture
+    def features(self) -> FeatureMap:
+        return self._ctx.features
+
+    @pytest.fixture
     def probes(self) -> Any:
         from conformance.suite.support import Probes
 
@@ -285,8 +289,7 @@ class ConformancePlugin:
     @pytest.fixture
     def require_feature(self) -> Callable[[str], None]:
         def require(feature: str) -> None:
-            if not self._ctx.target.declares(feature):
-                raise Unsupported(f"the profile does not declare the {feature!r} feature")
+            self._ctx.features.require(feature)
 
         return require
 
@@ -361,6 +364,12 @@ class ConformancePlugin:
                 outcome, message = "unsupported", _first_line(str(exc))
             elif isinstance(exc, AssertionError) and when == "call":
                 outcome, message = "failed", _first_line(str(exc)) or "assertion failed"
+            elif isinstance(exc, ProviderFault):
+                # Broken HTTP is the provider's failure of whatever the check asked.
+                outcome, message = "failed", _first_line(f"no usable answer: {exc}")
+                recorder.attach(exc.exchange)
+            elif isinstance(exc, Throttled):
+                outcome, message = "error", _first_line(f"throttled: {exc}")
             else:
                 outcome = "error"
                 what = f"{type(exc).__name__}: {exc}" if exc is not None else str(report.longrepr)
@@ -390,7 +399,7 @@ class ConformancePlugin:
             self._ctx.progress(line)
 
     # --- results ------------------------------------------------------------------------------
-    def results(self) -> list[CheckResult]:
+    def results(self, interrupted: bool = False) -> list[CheckResult]:
         """One result per catalogue check, in catalogue order; never a silent pass."""
         out: list[CheckResult] = []
         for entry in catalog.CHECKS.values():
@@ -398,7 +407,10 @@ class ConformancePlugin:
             if runs:
                 out.append(_combine(runs))
                 continue
-            reason = NOT_IMPLEMENTED if entry.id in self._ctx.selected else DESELECTED
+            if entry.id not in self._ctx.selected:
+                reason = DESELECTED
+            else:
+                reason = INTERRUPTED if interrupted else NOT_IMPLEMENTED
             out.append(entry.result("skipped", reason))
         return out
 
@@ -449,4 +461,4 @@ def run_suite(ctx: SuiteContext) -> list[CheckResult]:
         from conformance.errors import HarnessError
 
         raise HarnessError(f"the check suite could not run (pytest exit code {int(exit_code)})")
-    return plugin.results()
+    return plugin.results(interrupted=exit_code == pytest.ExitCode.INTERRUPTED)

@@ -21,9 +21,11 @@ from typing import Any
 
 from conformance import SUITE_VERSION, __version__, catalog
 from conformance.budget import Budget
-from conformance.client import Client, TransportFailure
+from conformance.client import Client, TransportFailure, Unreachable
 from conformance.config import Target
 from conformance.errors import HarnessError
+from conformance.features import FeatureMap
+from conformance.interrupt import RunInterrupted, StopRequest, stop_on_signals
 from conformance.jobs import JobPool, plan_jobs
 from conformance.plugin import SuiteContext, run_suite
 from conformance.provider.behaviour import Behaviour
@@ -98,12 +100,28 @@ def _bundled(target: Target, options: RunOptions) -> Iterator[Target]:
         yield dataclasses.replace(target, base_url=base_url, api_key=key)
 
 
-def _reachable(client: Client) -> None:
-    """Fail fast (exit 3) when nothing answers at the base URL."""
+def _reachable(client: Client) -> str | None:
+    """``None`` when something answers at the base URL, else why not (the run reports it).
+
+    Only "nothing answered" counts: a provider that answers with broken HTTP is reachable, and
+    its brokenness is judged by the checks like any other answer.
+    """
     try:
         client.retrieve(f"video_vcreachability{secrets.token_hex(4)}")
-    except TransportFailure as exc:
-        raise HarnessError(f"target unreachable: {exc}") from None
+    except Unreachable as exc:
+        return f"target unreachable: {exc}"
+    except TransportFailure:
+        return None
+    return None
+
+
+def _discover_list(client: Client, features: FeatureMap) -> None:
+    """One free GET /videos, so that every check knows from the start whether list is there
+    (the auth and object checks use it when it is; the list checks judge it either way)."""
+    if features.state("list") != "untested":
+        return
+    with contextlib.suppress(TransportFailure):
+        features.observe("list", client.list_videos(limit=1), "GET /videos?limit=1")
 
 
 def _property_phase(
@@ -151,25 +169,48 @@ def _fuzz_skipped(reason: str) -> list[CheckResult]:
 
 
 def execute(target: Target, options: RunOptions) -> RunResult:
-    """Check ``target`` once; write the report (unless told not to) and decide the exit code."""
+    """Check ``target`` once; write the report (unless told not to) and decide the exit code.
+
+    Always ends with a report: an unreachable target gets one saying so (exit 3), and a run
+    stopped by SIGINT/SIGTERM deletes what it created and writes one marked incomplete (exit
+    128 + the signal).
+    """
     started_at = datetime.now(UTC).isoformat(timespec="seconds")
     started = time.monotonic()
     selected = catalog.select(options.only, options.skip)
     progress = options.progress
-    with _bundled(target, options) as live, Client(live) as client:
+    stopping: list[Callable[[], None]] = []
+
+    def stop_work() -> None:
+        for stop in stopping:
+            stop()
+
+    with (
+        stop_on_signals(stop_work) as stop_request,
+        _bundled(target, options) as live,
+        Client(live) as client,
+    ):
         if progress:
             progress(f"checking {live}")
-        _reachable(client)
         budget = Budget(live.budget)
         run_tag = secrets.token_hex(3)
         specs = plan_jobs(live, selected, run_tag)
         from conformance import media
 
+        features = FeatureMap(live.features, live.absent_features)
         pool = JobPool(
-            client, budget, live, specs, probe_video=media.probe_video, poster=media.poster_png
+            client,
+            budget,
+            live,
+            specs,
+            probe_video=media.probe_video,
+            poster=media.poster_png,
+            features=features,
         )
+        stopping.append(pool.stop)
         report_dir = options.report_dir or default_report_dir(live)
         ctx = SuiteContext(
+            features=features,
             target=live,
             client=client,
             budget=budget,
@@ -183,33 +224,34 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         complete = True
         fuzz_facts: dict[str, Any] = {}
         extra_ids: list[str] = []
+        checks: list[CheckResult] = []
         try:
-            pool.start()
-            # The property phase runs while the jobs render: what it probes is mostly free and
-            # needs no job, so against a real vendor (jobs take minutes) it costs no wall time,
-            # and the completed job it needs for the 200 paths is still fresh when it gets there.
-            if options.fuzz:
-                fuzz_checks, fuzz_facts, extra_ids = _property_phase(
-                    live, client, budget, pool, options
-                )
+            unreachable = _reachable(client)
+            if unreachable is not None:
+                harness_errors.append(redact_text(unreachable))
+                complete = False
+                checks = _all_skipped(selected, unreachable)
             else:
-                fuzz_checks = _fuzz_skipped("property phase disabled (--no-fuzz)")
-                fuzz_facts = {"skipped": "disabled (--no-fuzz)"}
-            checks = run_suite(ctx)
-            pool.join()
-            checks += fuzz_checks
-        except KeyboardInterrupt:
-            pool.stop()
-            raise
+                checks = _run_phases(live, client, budget, pool, ctx, options, stop_request)
+                fuzz_facts, extra_ids = ctx.shared.pop("fuzz_facts"), ctx.shared.pop("fuzz_ids")
+        except RunInterrupted:
+            complete = False
+            checks = ctx.shared.get("partial_checks") or _all_skipped(
+                selected, "not run: the run was interrupted"
+            )
+            harness_errors.append("the run was interrupted before it finished")
         except HarnessError as exc:
             harness_errors.append(redact_text(str(exc)))
             complete = False
-            checks = []
+            checks = _all_skipped(selected, f"not run: {redact_text(str(exc))}")
         finally:
             pool.stop()
             pool.join(timeout=5)
+            delete_state = features.state("delete")
             cleanup_notes = pool.cleanup(
-                [*ctx.created_by_checks, *extra_ids], keep=ctx.shared.get("keep_ids", [])
+                [*ctx.created_by_checks, *extra_ids],
+                keep=ctx.shared.get("keep_ids", []),
+                delete_offered={"absent": False, "denied": False}.get(delete_state),
             )
         report = Report(
             tool={
@@ -234,20 +276,69 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             },
             fuzz=fuzz_facts,
             deferred=list(ctx.shared.get("deferred", [])),
+            features=features.to_report(),
             harness_errors=harness_errors,
             complete=complete,
         )
-    paths: dict[str, Path] = {}
-    if options.write_reports:
-        from conformance.report.writers import write_all
+        paths: dict[str, Path] = {}
+        if options.write_reports:
+            from conformance.report.writers import write_all
 
-        paths = write_all(report, report_dir)
+            paths = write_all(report, report_dir)
     from conformance.report.gate import evaluate
 
     gate = evaluate(report, options.baseline)
-    return RunResult(
-        report=report, exit_code=gate.exit_code, gate_lines=list(gate.lines), paths=paths
+    exit_code = stop_request.exit_code or gate.exit_code
+    lines = list(gate.lines)
+    if stop_request.exit_code is not None:
+        lines.append(f"stopped by a signal: exit {exit_code}")
+    return RunResult(report=report, exit_code=exit_code, gate_lines=lines, paths=paths)
+
+
+def _run_phases(
+    live: Target,
+    client: Client,
+    budget: Budget,
+    pool: JobPool,
+    ctx: SuiteContext,
+    options: RunOptions,
+    stop_request: StopRequest,
+) -> list[CheckResult]:
+    """Jobs, property phase and suite, in that order; the fuzz facts go to ``ctx.shared``."""
+    ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = {}, []
+    pool.start()
+    _discover_list(client, ctx.features)
+    # The property phase runs while the jobs render: what it probes is mostly free and needs no
+    # job, so against a real vendor (jobs take minutes) it costs no wall time, and the completed
+    # job it needs for the 200 paths is still fresh when it gets there.
+    if options.fuzz:
+        fuzz_checks, fuzz_facts, extra_ids = _property_phase(live, client, budget, pool, options)
+        ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = fuzz_facts, extra_ids
+    else:
+        fuzz_checks = _fuzz_skipped("property phase disabled (--no-fuzz)")
+        ctx.shared["fuzz_facts"] = {"skipped": "disabled (--no-fuzz)"}
+    stop_request.raise_if_stopped()
+    checks = run_suite(ctx)
+    ctx.shared["partial_checks"] = checks + (
+        _fuzz_skipped("not run: the run was interrupted")
+        if stop_request.signum is not None
+        else fuzz_checks
     )
+    stop_request.raise_if_stopped()
+    pool.join()
+    return checks + fuzz_checks
+
+
+def _all_skipped(selected: set[str], reason: str) -> list[CheckResult]:
+    """Every check, skipped with ``reason`` (deselected ones say so): the report stays whole."""
+    from conformance.fuzz.catalog import PROPERTY_CHECKS
+    from conformance.plugin import DESELECTED
+
+    out = [
+        entry.result("skipped", reason if entry.id in selected else DESELECTED)
+        for entry in catalog.CHECKS.values()
+    ]
+    return out + [entry.result("skipped", reason) for entry in PROPERTY_CHECKS.values()]
 
 
 def _spec_version() -> str:

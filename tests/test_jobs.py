@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -52,7 +53,11 @@ class FakeVendor:
         path = request.url.path.removeprefix("/v1")
         if request.method == "POST" and path == "/videos":
             body = request.read()
-            prompt = json.loads(body)["prompt"] if body.startswith(b"{") else "multipart"
+            if body.startswith(b"{"):
+                prompt = json.loads(body)["prompt"]
+            else:  # multipart: the prompt part's value
+                found = re.search(rb'name="prompt"\r\n\r\n(.*?)\r\n', body, re.S)
+                prompt = found.group(1).decode() if found else "multipart"
             return httpx.Response(200, json=self._new(prompt))
         parts = path.split("/")
         video_id = parts[2] if len(parts) > 2 else ""
@@ -136,9 +141,24 @@ def _pool(
 
 
 def test_plan_follows_features_and_selection() -> None:
+    # Features the profile does not mention are tried (and found out); denied ones are not.
     target = _target(features=frozenset(), failing_prompt="")
-    assert [s.purpose for s in plan_jobs(target, ALL)] == ["main", "defaults", "sdk"]
+    assert [s.purpose for s in plan_jobs(target, ALL)] == [
+        "main",
+        "defaults",
+        "remix",
+        "image",
+        "sdk",
+    ]
+    denied = _target(
+        features=frozenset(),
+        absent_features=frozenset({"remix", "image_to_video", "variants"}),
+        failing_prompt="",
+    )
+    assert [s.purpose for s in plan_jobs(denied, ALL)] == ["main", "defaults", "sdk"]
+    assert plan_jobs(denied, ALL)[0].variants == ()
     full = _target(
+        model="sora-2",
         features=frozenset({"remix", "image_to_video", "variants"}),
         extension_seconds=("2",),
         extension_sizes=("640x480",),
@@ -159,7 +179,15 @@ def test_plan_follows_features_and_selection() -> None:
     assert main.variants == ("thumbnail", "spritesheet") and main.probe_early_content
     defaults = plan_jobs(full, ALL)[1]
     assert "size" not in defaults.fields and "seconds" not in defaults.fields
-    assert defaults.encoding == "multipart" and main.encoding == "json"
+    # The main job is sent as openai-python sends it, JSON judged by the defaults job; each
+    # falls back so that a refused encoding never costs the lifecycle its job.
+    assert main.encoding == "multipart" and defaults.encoding == "json"
+    assert main.fallbacks == (("json", main.fields),)
+    assert [(enc, "model" in fields) for enc, fields in defaults.fallbacks] == [
+        ("json", True),
+        ("multipart", False),
+        ("multipart", True),
+    ]
 
 
 def test_pool_runs_the_chain_and_records_everything() -> None:
@@ -179,7 +207,8 @@ def test_pool_runs_the_chain_and_records_everything() -> None:
     failing = pool.get("failing", timeout=10)
     assert failing is not None and failing.outcome == "failed"
     pool.join()
-    assert pool.budget.jobs_created == 5  # main, defaults, failing, remix, sdk
+    # main, defaults, failing, remix, image (not mentioned, so tried), sdk
+    assert pool.budget.jobs_created == 6
     pool.cleanup()
     assert sorted(vendor.deleted) == sorted(j.video_id for j in pool.jobs.values())
     records = pool.job_records()
@@ -220,11 +249,39 @@ def test_timeout_when_the_job_never_finishes() -> None:
 
 def test_cleanup_without_delete_only_notes() -> None:
     vendor = FakeVendor()
-    pool = _pool(vendor, _target(features=frozenset()), selected={"VID-CREATE-003"})
+    absent = _target(features=frozenset(), absent_features=frozenset({"delete"}))
+    pool = _pool(vendor, absent, selected={"VID-CREATE-003"})
     pool.start()
     pool.join()
     notes = pool.cleanup()
-    assert vendor.deleted == [] and "delete is not declared" in notes[0]
+    assert vendor.deleted == [] and "delete is declared absent" in notes[0]
+    # Not mentioned: the delete is tried, and a route that is not there ends the clean-up.
+    pool = _pool(vendor, _target(features=frozenset()), selected={"VID-CREATE-003"})
+    pool.start()
+    pool.join()
+    assert pool.cleanup() == [] and len(vendor.deleted) == 1
+
+
+def test_cleanup_stops_when_delete_is_not_offered() -> None:
+    vendor = FakeVendor()
+
+    def no_delete(request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE":
+            return httpx.Response(405, json={"error": {"message": "no"}})
+        return vendor(request)
+
+    target = _target(features=frozenset())
+    pool = JobPool(
+        Client(target, transport=httpx.MockTransport(no_delete)),
+        Budget(target.budget),
+        target,
+        plan_jobs(target, {"VID-CREATE-003", "VID-CREATE-001"}, "t1"),
+    )
+    pool.start()
+    pool.join()
+    notes = pool.cleanup()
+    assert len(notes) == 1 and "delete answered 405" in notes[0]
+    assert pool.cleanup(delete_offered=False)[0].endswith("delete is not offered")
 
 
 @pytest.mark.parametrize(
@@ -355,5 +412,6 @@ def test_plan_and_pool_agree_on_every_job() -> None:
 def test_sdk_003_alone_plans_the_sdk_job_and_the_remix_it_judges() -> None:
     target = _target(features=frozenset({"remix", "list"}))
     assert [s.purpose for s in plan_jobs(target, {"VID-SDK-003"})] == ["main", "remix", "sdk"]
-    assert plan_jobs(_target(features=frozenset()), {"VID-SDK-003"}) == []
+    none = frozenset({"remix", "list", "delete"})
+    assert plan_jobs(_target(features=frozenset(), absent_features=none), {"VID-SDK-003"}) == []
     assert plan_jobs(_target(), {"VID-SDK-002"}) == []

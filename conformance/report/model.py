@@ -110,6 +110,9 @@ class Report:
     deferred: list[dict[str, Any]] = field(default_factory=list)
     """Checks waiting on a later run (expiry), as recorded in the report dir's state file."""
     harness_errors: list[str] = field(default_factory=list)
+    features: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Per extended feature: ``state`` (declared, detected, absent, denied, untested) and the
+    answer that decided it (``evidence``)."""
     format: int = REPORT_FORMAT
     complete: bool = True
     """False when the run was cut short; a truncated report never gates green."""
@@ -128,9 +131,10 @@ class Report:
 
         - ``error``: the run is incomplete or nothing ran; no claim either way.
         - ``nonconformant``: a MUST violation failed.
-        - ``partial``: a SHOULD violation failed, or a core check did not pass (skipped, error,
-          unsupported), so conformance cannot be claimed.
-        - ``conformant``: every core check passed and no MUST/SHOULD violation failed.
+        - ``partial``: a SHOULD violation failed (and no MUST one).
+        - ``conformant``: no MUST or SHOULD violation failed. What was not exercised (skipped,
+          unsupported, error) does not lower the verdict: "partially tested" is not "partially
+          conforms"; ``coverage()`` says how much was exercised.
         """
         if not self.complete or not self.checks:
             return "error"
@@ -139,9 +143,19 @@ class Report:
             return "nonconformant"
         if any(c.level == "SHOULD" for c in violations):
             return "partial"
-        if any(c.core and c.outcome != "passed" for c in self.checks):
-            return "partial"
         return "conformant"
+
+    def coverage(self) -> dict[str, Any]:
+        """How many checks reached a verdict of their own (passed or failed), and which did not."""
+        exercised = [c for c in self.checks if c.outcome in ("passed", "failed")]
+        not_exercised = [
+            f"{c.id} ({c.outcome})" for c in self.checks if c.outcome not in ("passed", "failed")
+        ]
+        return {
+            "exercised": len(exercised),
+            "total": len(self.checks),
+            "not_exercised": not_exercised,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -152,11 +166,13 @@ class Report:
             "duration_s": round(self.duration_s, 3),
             "complete": self.complete,
             "verdict": self.verdict(),
+            "coverage": self.coverage(),
             "summary": self.summary(),
             "billing": self.billing,
             "fuzz": self.fuzz,
             "deferred": self.deferred,
             "harness_errors": self.harness_errors,
+            "features": self.features,
             "checks": [c.to_dict() for c in self.checks],
             "jobs": [asdict(j) for j in self.jobs],
         }
@@ -193,6 +209,7 @@ class Report:
             fuzz=data.get("fuzz", {}),
             deferred=data.get("deferred", []),
             harness_errors=data.get("harness_errors", []),
+            features=data.get("features", {}),
             format=data.get("format", REPORT_FORMAT),
             complete=data.get("complete", True),
         )

@@ -110,15 +110,13 @@ def verdict_reason(report: Report) -> str:
         return (
             f"No MUST rule failed, but {_plural(len(should), 'SHOULD rule')} did: {_ids(should)}."
         )
-    if verdict == "partial":
-        missing = [c for c in report.checks if c.core and c.outcome != "passed"]
-        kinds = sorted({c.outcome for c in missing})
-        return (
-            f"No rule failed, but {_plural(len(missing), 'core check')} did not pass "
-            f"({', '.join(kinds)}): {_ids(missing)}; conformance cannot be claimed."
-        )
-    core = sum(1 for c in report.checks if c.core)
-    return f"All {core} core checks passed and no MUST or SHOULD rule failed."
+    coverage = report.coverage()
+    skipped = coverage["not_exercised"]
+    tail = f"; not exercised: {', '.join(skipped[:8])}{' …' if len(skipped) > 8 else ''}"
+    return (
+        f"No MUST or SHOULD rule failed; {coverage['exercised']} of {coverage['total']} checks "
+        f"exercised{tail if skipped else ''}."
+    )
 
 
 def feature_status(checks: list[CheckResult]) -> FeatureStatus:

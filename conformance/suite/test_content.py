@@ -6,14 +6,19 @@ import pytest
 
 from conformance import catalog, media
 from conformance.client import Response
-from conformance.config import Target
+from conformance.features import FeatureMap
 from conformance.jobs import FinishedJob
-from conformance.plugin import CheckRecorder, Jobs, Unsupported
+from conformance.plugin import CheckRecorder, Jobs
 from conformance.suite.support import describe, duration_tolerance
 
 
 def _downloaded(jobs: Jobs, check: CheckRecorder) -> tuple[FinishedJob, Response]:
     job = jobs.completed("main")
+    if job.content_fault is not None:
+        check.attach(job.content_fault.exchange)
+        raise AssertionError(
+            f"/content of the completed job gave no usable answer: {job.content_fault}"
+        )
     if job.content is None:
         pytest.skip("the main job's content was not downloaded")
     check.attach(job.content.exchange)
@@ -137,14 +142,20 @@ def test_content_served_directly(jobs: Jobs, check: CheckRecorder) -> None:
     check.note("/content served the bytes itself")
 
 
-def _variant(target: Target, jobs: Jobs, check: CheckRecorder, variant: str, mime: str) -> None:
-    if not target.declares("variants"):
-        raise Unsupported("the profile does not declare the 'variants' feature")
+def _variant(
+    features: FeatureMap, jobs: Jobs, check: CheckRecorder, variant: str, mime: str
+) -> None:
+    features.require("variants")
     job = jobs.completed("main")
+    fault = job.variant_faults.get(variant)
+    if fault is not None:
+        check.attach(fault.exchange)
+        raise AssertionError(f"variant={variant} gave no usable answer: {fault}")
     response = job.variants.get(variant)
     if response is None:
         pytest.skip(f"variant={variant} was not downloaded")
     check.attach(response.exchange)
+    features.judge_route("variants", response, f"GET /content?variant={variant}")
     assert response.status == 200, f"variant={variant} answered {describe(response)}"
     sniffed = media.sniff(response.content)
     label = response.content_type
@@ -160,10 +171,10 @@ def _variant(target: Target, jobs: Jobs, check: CheckRecorder, variant: str, mim
 
 
 @catalog.check("VID-CONTENT-007")
-def test_thumbnail_variant(target: Target, jobs: Jobs, check: CheckRecorder) -> None:
-    _variant(target, jobs, check, "thumbnail", "image/webp")
+def test_thumbnail_variant(features: FeatureMap, jobs: Jobs, check: CheckRecorder) -> None:
+    _variant(features, jobs, check, "thumbnail", "image/webp")
 
 
 @catalog.check("VID-CONTENT-008")
-def test_spritesheet_variant(target: Target, jobs: Jobs, check: CheckRecorder) -> None:
-    _variant(target, jobs, check, "spritesheet", "image/jpeg")
+def test_spritesheet_variant(features: FeatureMap, jobs: Jobs, check: CheckRecorder) -> None:
+    _variant(features, jobs, check, "spritesheet", "image/jpeg")

@@ -6,26 +6,26 @@ The pool creates the ``image`` job: multipart with a JPEG at the job's size, as 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from conformance import catalog, media
+from conformance.features import FeatureMap
 from conformance.plugin import CheckRecorder, Jobs
 from conformance.suite.support import describe
 
 
 @catalog.check("VID-I2V-001")
-def test_image_reference_completes(
-    jobs: Jobs, check: CheckRecorder, require_feature: Callable[[str], None]
-) -> None:
-    require_feature("image_to_video")
+def test_image_reference_completes(jobs: Jobs, check: CheckRecorder, features: FeatureMap) -> None:
+    features.require("image_to_video")
     job = jobs.get("image")
     if job is None:
         pytest.skip("no image job in this run")
     if job.create is None:
         pytest.skip(f"the image job was not sent: {job.outcome} {job.reason}".strip())
     check.attach(job.create.exchange)
+    features.judge_route(
+        "image_to_video", job.create, "a multipart create with an input_reference image file"
+    )
     assert job.created, (
         f"a multipart create with an input_reference image file answered {describe(job.create)}"
     )

@@ -7,18 +7,17 @@ checks judge the raw answer, recorded as our own client would have, and our poll
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
 from conformance import catalog, media
+from conformance.features import FeatureMap
 from conformance.plugin import CheckRecorder, Jobs
 from conformance.suite.support import describe
 
-MISSING_ROUTE_STATUSES = (404, 405, 501)
 
-
-def _remix_created(jobs: Jobs, check: CheckRecorder) -> tuple[str, dict[str, object]]:
+def _remix_created(
+    jobs: Jobs, check: CheckRecorder, features: FeatureMap
+) -> tuple[str, dict[str, object]]:
     """The remix job's source id and its create answer (a failure when it was refused)."""
     source = jobs.completed("main")
     job = jobs.finished("remix")  # the pool creates the remix only after main completed
@@ -26,10 +25,7 @@ def _remix_created(jobs: Jobs, check: CheckRecorder) -> tuple[str, dict[str, obj
     if response is None:
         pytest.skip(f"the remix was not sent: {job.outcome} {job.reason}".strip())
     check.attach(response.exchange)
-    assert response.status not in MISSING_ROUTE_STATUSES or job.created, (
-        f"the profile declares remix, but remix of the completed job {source.video_id} "
-        f"answered {describe(response)}"
-    )
+    features.judge_route("remix", response, f"remix of the completed job {source.video_id}")
     assert job.created, f"remix of a completed job answered {describe(response)}"
     body = response.json()
     assert isinstance(body, dict), f"remix answered no JSON object: {describe(response)}"
@@ -38,11 +34,9 @@ def _remix_created(jobs: Jobs, check: CheckRecorder) -> tuple[str, dict[str, obj
 
 
 @catalog.check("VID-REMIX-001")
-def test_remix_links_source(
-    jobs: Jobs, check: CheckRecorder, require_feature: Callable[[str], None]
-) -> None:
-    require_feature("remix")
-    source_id, body = _remix_created(jobs, check)
+def test_remix_links_source(jobs: Jobs, check: CheckRecorder, features: FeatureMap) -> None:
+    features.require("remix")
+    source_id, body = _remix_created(jobs, check, features)
     remix = jobs.finished("remix")
     bodies = [("remix create", body)] + [
         (f"remix poll #{i}", b) for i, (_, b) in enumerate(remix.observed[1:])
@@ -57,11 +51,9 @@ def test_remix_links_source(
 
 
 @catalog.check("VID-REMIX-002")
-def test_remix_completes(
-    jobs: Jobs, check: CheckRecorder, require_feature: Callable[[str], None]
-) -> None:
-    require_feature("remix")
-    _remix_created(jobs, check)
+def test_remix_completes(jobs: Jobs, check: CheckRecorder, features: FeatureMap) -> None:
+    features.require("remix")
+    _remix_created(jobs, check, features)
     job = jobs.finished("remix")
     error = (job.final or {}).get("error")
     assert job.outcome == "completed", f"the remix job {job.video_id} ended {job.outcome}" + (

@@ -194,9 +194,10 @@ def _remix_exchanges(jobs: Jobs) -> list[Exchange]:
 def test_sdk_list_remix_delete(
     ctx: SuiteContext, target: Target, jobs: Jobs, check: CheckRecorder
 ) -> None:
-    declared = [f for f in SDK_FEATURES if target.declares(f)]
+    declared = [f for f in SDK_FEATURES if ctx.features.offered(f)]
     if not declared:
-        raise Unsupported("the profile declares none of list, remix and delete")
+        absent = ", ".join(f"{f} ({ctx.features.state(f)})" for f in SDK_FEATURES)
+        raise Unsupported(f"none of list, remix and delete is offered: {absent}")
     job, run = _sdk_job(jobs)
     try:
         _judge_create_and_poll(job, run)
@@ -260,7 +261,7 @@ def _strict_calls(
         for video_id in dict.fromkeys(ids)
         if video_id not in deleted
     ]
-    if target.declares("list"):
+    if ctx.features.offered("list"):
         calls.append(("list", lambda: client.videos.list(limit=20).data))
     problems = []
     with quiet():

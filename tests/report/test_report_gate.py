@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -203,3 +204,28 @@ def test_a_baseline_written_without_reason_is_marked_and_refused_until_explained
     path.write_text(text)
     with pytest.raises(UsageError, match="4 entries still say"):
         load_baseline(path)
+
+
+def test_what_was_not_exercised_never_lowers_the_verdict() -> None:
+    # "Partially tested" is not "partially conforms": a core check that was skipped (no
+    # failing prompt in the profile) or unsupported leaves a clean run conformant.
+    report = make_report(
+        with_results(
+            result("VID-LIFE-007", "skipped", "no job failed"),
+            result("VID-CREATE-001", "unsupported", "JSON not declared"),
+        )
+    )
+    assert report.verdict() == "conformant"
+    coverage = report.coverage()
+    assert coverage["total"] == len(report.checks)
+    assert coverage["exercised"] == len(report.checks) - 2
+    assert coverage["not_exercised"] == ["VID-CREATE-001 (unsupported)", "VID-LIFE-007 (skipped)"]
+    assert report.to_dict()["coverage"] == coverage
+
+
+@pytest.mark.parametrize(
+    ("level", "verdict"), [("MUST", "nonconformant"), ("SHOULD", "partial"), ("MAY", "conformant")]
+)
+def test_only_failures_decide_the_verdict(level: str, verdict: str) -> None:
+    failing = dataclasses.replace(result("VID-OBJ-001", "failed", "bad"), level=level)
+    assert make_report(with_results(failing)).verdict() == verdict
