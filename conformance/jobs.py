@@ -4,8 +4,8 @@
 run needs (``JobSpec``, one per *purpose*). ``JobPool.start`` reserves budget for all of them
 up front (in plan order, so the main job is never starved by a later one), then runs each job
 in its own thread: create → an early ``/content`` probe (main job only) → poll until terminal
-(honouring ``openai-poll-after-ms`` and ``Retry-After``, capped exponential backoff otherwise,
-bounded by the job timeout) → download the content and declared variants → a poster frame.
+(``polling.PollSchedule``: the provider's hints, else the job's own progress rate, bounded by
+the job timeout) → download the content and declared variants → a poster frame.
 A remix waits for its source to complete, so wall time is the longest chain
 (create → complete → remix → complete), not the sum of the jobs.
 
@@ -42,17 +42,13 @@ from conformance.client import (
 )
 from conformance.config import Target
 from conformance.features import FeatureMap
+from conformance.polling import PollSchedule
 from conformance.report.model import Exchange, JobRecord, StatusSample
 
 STATUSES = ("queued", "in_progress", "completed", "failed")
 TERMINAL = ("completed", "failed")
 VARIANTS = ("thumbnail", "spritesheet")
 
-MIN_POLL_S = 0.05
-MAX_POLL_S = 30.0
-MAX_RETRY_AFTER_S = 60.0
-BACKOFF_START_S = 0.5
-BACKOFF_CAP_S = 8.0
 REFUSAL_STATUSES = frozenset({400, 406, 415, 422})
 """Create answers that refuse the request as sent (no job made): a fallback may be tried."""
 MAX_POLL_FAILURES = 10
@@ -402,27 +398,6 @@ def reference_image(size: str) -> tuple[str, bytes, str]:
     buffer = io.BytesIO()
     image.save(buffer, format="JPEG", quality=80)
     return ("reference.jpg", buffer.getvalue(), "image/jpeg")
-
-
-def poll_delay(
-    status: int | None, headers: Mapping[str, str], backoff: float
-) -> tuple[float, float]:
-    """(seconds to wait before the next poll, next backoff) from the last poll's answer.
-
-    ``openai-poll-after-ms`` wins when it is an integer (as the SDK reads it); ``Retry-After``
-    (seconds) on 429/503; otherwise capped exponential backoff.
-    """
-    lower = {k.lower(): v for k, v in headers.items()}
-    raw = lower.get("openai-poll-after-ms")
-    if raw is not None and raw.strip().isdigit():
-        return min(max(int(raw) / 1000, MIN_POLL_S), MAX_POLL_S), backoff
-    retry_after = lower.get("retry-after")
-    if status in (429, 503) and retry_after:
-        try:
-            return min(max(float(retry_after), MIN_POLL_S), MAX_RETRY_AFTER_S), backoff
-        except ValueError:
-            pass
-    return backoff, min(backoff * 2, BACKOFF_CAP_S)
 
 
 def settled_word(body: Any) -> str | None:
@@ -808,7 +783,9 @@ class JobPool:
     def _poll(self, job: FinishedJob, started: float) -> tuple[str, str]:
         assert job.video_id is not None
         deadline = started + self.target.job_timeout_s
-        backoff = BACKOFF_START_S
+        schedule = PollSchedule()
+        for t, body in [(0.0, job.final), *((p.t, p.body) for p in job.polls)]:
+            schedule.observe(t, body)
         failures = 0
         word = settled_word(job.final)
         while word is None:
@@ -816,7 +793,7 @@ class JobPool:
                 return "error", "run interrupted while polling"
             if job.polls:
                 last = job.polls[-1]
-                delay, backoff = poll_delay(last.status_code, last.headers, backoff)
+                delay = schedule.next_delay(last.t, last.status_code, last.headers)
                 if time.monotonic() + delay > deadline:
                     status = job.final.get("status") if job.final else None
                     return "timeout", (
@@ -825,6 +802,7 @@ class JobPool:
                 self._stop.wait(delay)
             response = self.client.retrieve(job.video_id)
             body = self._record_poll(job, response, started)
+            schedule.observe(job.polls[-1].t, body if response.ok else None)
             if not response.ok:
                 failures += 1
                 if failures >= MAX_POLL_FAILURES:

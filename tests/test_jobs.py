@@ -17,7 +17,7 @@ from conformance.budget import Budget, BudgetLimits
 from conformance.catalog import CHECKS
 from conformance.client import Client
 from conformance.config import Target
-from conformance.jobs import JobPool, plan_jobs, poll_delay, settled_word
+from conformance.jobs import JobPool, plan_jobs, settled_word
 
 ALL = set(CHECKS)
 
@@ -282,28 +282,6 @@ def test_cleanup_stops_when_delete_is_not_offered() -> None:
     notes = pool.cleanup()
     assert len(notes) == 1 and "delete answered 405" in notes[0]
     assert pool.cleanup(delete_offered=False)[0].endswith("delete is not offered")
-
-
-@pytest.mark.parametrize(
-    ("status", "headers", "expected"),
-    [
-        (200, {"openai-poll-after-ms": "250"}, 0.25),
-        (200, {"openai-poll-after-ms": "soon"}, 0.5),
-        (429, {"Retry-After": "2"}, 2.0),
-        (503, {"retry-after": "999"}, 60.0),
-        (200, {}, 0.5),
-    ],
-)
-def test_poll_delay(status: int, headers: dict[str, str], expected: float) -> None:
-    delay, _ = poll_delay(status, headers, 0.5)
-    assert delay == pytest.approx(expected)
-
-
-def test_backoff_doubles_up_to_a_cap() -> None:
-    backoff = 0.5
-    for _ in range(10):
-        _, backoff = poll_delay(200, {}, backoff)
-    assert backoff == 8.0
 
 
 @pytest.mark.parametrize(

@@ -45,7 +45,7 @@ def test_first_signal_cleans_up_and_writes_an_incomplete_report(
     _wait_for_line(process, "checking", 60)
     time.sleep(2)
     process.send_signal(signum)
-    stdout, stderr = process.communicate(timeout=60)
+    _, stderr = process.communicate(timeout=60)
     assert process.returncode == code, stderr
     assert "Traceback" not in stderr
     report = json.loads((tmp_path / "report.json").read_text())
