@@ -788,20 +788,34 @@ class JobPool:
             schedule.observe(t, body)
         failures = 0
         word = settled_word(job.final)
+        last: tuple[float, int | None, Mapping[str, str]] | None = (
+            (job.polls[-1].t, job.polls[-1].status_code, job.polls[-1].headers)
+            if job.polls
+            else None
+        )
         while word is None:
             if self._stop.is_set():
                 return "error", "run interrupted while polling"
-            if job.polls:
-                last = job.polls[-1]
-                delay = schedule.next_delay(last.t, last.status_code, last.headers)
+            if last is not None:
+                delay = schedule.next_delay(*last)
                 if time.monotonic() + delay > deadline:
                     status = job.final.get("status") if job.final else None
                     return "timeout", (
                         f"still {status!r} after the job timeout of {self.target.job_timeout_s:g} s"
                     )
                 self._stop.wait(delay)
-            response = self.client.retrieve(job.video_id)
+            try:
+                response = self.client.retrieve(job.video_id)
+            except ProviderFault as exc:
+                # A paid job is not abandoned over one broken answer: it counts as a failed
+                # poll, and only a run of them makes the job broken.
+                failures += 1
+                last = (time.monotonic() - started, None, {})
+                if failures >= MAX_POLL_FAILURES:
+                    return "broken", f"retrieve gave no usable answer {failures} times: {exc}"
+                continue
             body = self._record_poll(job, response, started)
+            last = (job.polls[-1].t, response.status, job.polls[-1].headers)
             schedule.observe(job.polls[-1].t, body if response.ok else None)
             if not response.ok:
                 failures += 1

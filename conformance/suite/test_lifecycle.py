@@ -26,6 +26,15 @@ def _created_jobs(jobs: Jobs) -> list[FinishedJob]:
     return created
 
 
+def _followed_jobs(jobs: Jobs) -> list[FinishedJob]:
+    """Created jobs seen at least twice (create and a retrieve): a rule about how a job moves
+    has no evidence from a job that was never retrieved."""
+    followed = [j for j in _created_jobs(jobs) if len(j.observed) >= 2]
+    if not followed:
+        pytest.skip("no created job was ever retrieved with a 2xx, so none could be followed")
+    return followed
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -53,7 +62,7 @@ def test_status_vocabulary(jobs: Jobs, ledger: VideoLedger, check: CheckRecorder
 @catalog.check("VID-LIFE-002")
 def test_status_moves_forward(jobs: Jobs, check: CheckRecorder) -> None:
     problems = []
-    for job in _created_jobs(jobs):
+    for job in _followed_jobs(jobs):
         words = [b.get("status") for _, b in job.observed if b.get("status") in RANK]
         for before, after in itertools.pairwise(words):
             if RANK[after] < RANK[before] or (before in TERMINAL and after != before):
@@ -83,7 +92,7 @@ def test_progress_integer_in_range(jobs: Jobs, ledger: VideoLedger, check: Check
 @catalog.check("VID-LIFE-004")
 def test_progress_never_decreases(jobs: Jobs, check: CheckRecorder) -> None:
     problems = []
-    for job in _created_jobs(jobs):
+    for job in _followed_jobs(jobs):
         values = [b.get("progress") for _, b in job.observed]
         numbers = [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
         for before, after in itertools.pairwise(numbers):
@@ -114,7 +123,7 @@ def test_progress_100_when_completed(jobs: Jobs, check: CheckRecorder) -> None:
 @catalog.check("VID-LIFE-006")
 def test_completed_at_only_when_terminal(jobs: Jobs, check: CheckRecorder) -> None:
     problems = []
-    for job in _created_jobs(jobs):
+    for job in _followed_jobs(jobs):
         for where, body in job.observed:
             status, value = body.get("status"), body.get("completed_at")
             if status in ("queued", "in_progress") and value is not None:
@@ -180,5 +189,8 @@ def test_poll_after_header_integer(jobs: Jobs, check: CheckRecorder) -> None:
     )
     if values:
         check.note(f"openai-poll-after-ms sent {len(values)} time(s), always an integer")
-    else:
-        check.note("openai-poll-after-ms was never sent (optional)")
+        return
+    polls = sum(len(j.polls) for j in _created_jobs(jobs))
+    if not polls:
+        pytest.skip("no job was retrieved, so no answer could carry the header")
+    check.note(f"openai-poll-after-ms was never sent in {polls} retrieves (it is optional)")
