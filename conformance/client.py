@@ -566,11 +566,13 @@ class Client:
             with deadline_scope(deadline):
                 response = self._http.send(request, stream=True)
                 exchange.status = response.status_code
-                exchange.response_headers = redact_headers(dict(response.headers))
+                # Counted before anything reads them by name: httpx.Headers looks a name up
+                # in a list, so 10 000 headers cost 10^8 steps to copy into a dict.
                 if len(response.headers.raw) > MAX_RESPONSE_HEADERS:
                     raise Overrun(
                         f"{len(response.headers.raw)} header lines (limit {MAX_RESPONSE_HEADERS})"
                     )
+                exchange.response_headers = redact_headers(dict(response.headers))
                 decoder = BoundedDecoder(response.headers.get("content-encoding", ""), max_bytes)
                 # A response built in memory (a test's MockTransport) was read at creation;
                 # its raw stream can still be iterated.
