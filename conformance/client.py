@@ -49,8 +49,8 @@ from conformance.http_limits import (
     MAX_RESPONSE_HEADERS,
     MEDIA_BODY_CAP,
     BoundedDecoder,
-    DeadlineBackend,
     Overrun,
+    deadline_pool,
     deadline_scope,
     parse_json,
     read_bounded,
@@ -240,13 +240,7 @@ def _deadline_transport() -> httpx.HTTPTransport:
     """httpx's transport with the network backend that enforces each request's total
     deadline (``http_limits.DeadlineBackend``)."""
     transport = httpx.HTTPTransport()
-    transport._pool = httpcore.ConnectionPool(  # httpx offers no hook for the backend
-        ssl_context=httpx.create_ssl_context(),
-        max_connections=100,
-        max_keepalive_connections=20,
-        keepalive_expiry=5.0,
-        network_backend=DeadlineBackend(),
-    )
+    transport._pool = deadline_pool(httpcore, httpx.create_ssl_context())
     return transport
 
 

@@ -79,36 +79,42 @@ def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
+class _DeadlineStream:
+    """A network stream whose every operation gets at most what is left of the deadline."""
+
+    def __init__(self, stream: Any, core: Any) -> None:
         self._stream = stream
+        self._core = core
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+        data: bytes = self._stream.read(max_bytes, _bounded(timeout, self._core.ReadTimeout))
+        return data
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+        self._stream.write(buffer, _bounded(timeout, self._core.WriteTimeout))
 
     def close(self) -> None:
         self._stream.close()
 
     def start_tls(
         self, ssl_context: Any, server_hostname: str | None = None, timeout: float | None = None
-    ) -> httpcore.NetworkStream:
+    ) -> _DeadlineStream:
         inner = self._stream.start_tls(
-            ssl_context, server_hostname, _bounded(timeout, httpcore.ConnectTimeout)
+            ssl_context, server_hostname, _bounded(timeout, self._core.ConnectTimeout)
         )
-        return _DeadlineStream(inner)
+        return _DeadlineStream(inner, self._core)
 
     def get_extra_info(self, info: str) -> Any:
         return self._stream.get_extra_info(info)
 
 
-class DeadlineBackend(httpcore.NetworkBackend):
-    """httpcore's sync network backend with every operation bounded by ``deadline_scope``."""
+class DeadlineBackend:
+    """The sync network backend of ``core`` (``httpcore``, or ``httpcore2`` under the SDK's
+    httpx2) with every operation bounded by ``deadline_scope``."""
 
-    def __init__(self) -> None:
-        self._backend = httpcore.SyncBackend()
+    def __init__(self, core: Any = httpcore) -> None:
+        self._core = core
+        self._backend = core.SyncBackend()
 
     def connect_tcp(
         self,
@@ -117,22 +123,34 @@ class DeadlineBackend(httpcore.NetworkBackend):
         timeout: float | None = None,
         local_address: str | None = None,
         socket_options: Any = None,
-    ) -> httpcore.NetworkStream:
+    ) -> _DeadlineStream:
         stream = self._backend.connect_tcp(
-            host, port, _bounded(timeout, httpcore.ConnectTimeout), local_address, socket_options
+            host, port, _bounded(timeout, self._core.ConnectTimeout), local_address, socket_options
         )
-        return _DeadlineStream(stream)
+        return _DeadlineStream(stream, self._core)
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Any = None
-    ) -> httpcore.NetworkStream:
+    ) -> _DeadlineStream:
         stream = self._backend.connect_unix_socket(
-            path, _bounded(timeout, httpcore.ConnectTimeout), socket_options
+            path, _bounded(timeout, self._core.ConnectTimeout), socket_options
         )
-        return _DeadlineStream(stream)
+        return _DeadlineStream(stream, self._core)
 
     def sleep(self, seconds: float) -> None:
         self._backend.sleep(seconds)
+
+
+def deadline_pool(core: Any, ssl_context: Any, **limits: Any) -> Any:
+    """A ``core.ConnectionPool`` on a ``DeadlineBackend``; httpx and httpx2 offer no way to
+    choose the backend, so their transports get this as ``_pool``."""
+    return core.ConnectionPool(
+        ssl_context=ssl_context,
+        max_connections=limits.get("max_connections", 100),
+        max_keepalive_connections=limits.get("max_keepalive_connections", 20),
+        keepalive_expiry=limits.get("keepalive_expiry", 5.0),
+        network_backend=DeadlineBackend(core),
+    )
 
 
 # --- bounded decoding ----------------------------------------------------------------------------
