@@ -118,6 +118,9 @@ class HostileServer:
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.LimitOverrunError):
             pass
+        except asyncio.CancelledError:
+            # Shutdown: asyncio's stream callback would log a cancelled handler as an error.
+            pass
         finally:
             with contextlib.suppress(Exception):
                 writer.close()
@@ -404,9 +407,10 @@ def running_hostile() -> Iterator[HostileServer]:
 
         async def stop() -> None:
             holder["srv"].close()
-            for task in asyncio.all_tasks():
-                if task is not asyncio.current_task():
-                    task.cancel()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
 
         asyncio.run_coroutine_threadsafe(stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
