@@ -4,13 +4,20 @@ One job: send a request the way the target wants it (auth style, JSON or multipa
 timeouts), follow redirects safely, and keep a redacted transcript.
 
 - Redirects are followed by hand: a same-origin hop keeps the credentials, a cross-origin hop
-  drops ``Authorization`` and ``x-api-key`` (what the SDK's default client does), and every hop
-  is recorded so a check can tell "served" from "redirected".
+  drops every credential header (``Authorization``, ``x-api-key``, ``api-key``, ``Cookie``, and
+  any header carrying the key); only http(s) is followed; loops and long chains are refused.
+  Every hop is recorded so a check can tell "served" from "redirected".
+- Every response is streamed within bounds (``http_limits``): a total deadline per request,
+  a cap on the decoded body and on the header count, JSON nesting refused past a depth.
+- Flow control (429/503) is waited out as ``flow_control`` says; ``throttles`` and ``retries``
+  count it for the report.
 - Every exchange becomes a redacted ``report.model.Exchange``; ``capture()`` collects the
   exchanges of the current thread so they can be attached to a ``CheckResult`` as evidence.
 - Every error response (status >= 400) is also kept in ``error_responses`` for the envelope check.
-- A network failure raises ``TransportFailure`` (a ``HarnessError``): the harness or the network
-  broke, which is never the vendor's conformance failure.
+- No usable answer raises a ``TransportFailure`` whose subclass says whose failure it is:
+  ``ProviderFault`` (the provider answered badly), ``Throttled`` (flow control outlasted the
+  retry deadline), ``Unreachable`` (nothing answered; a ``HarnessError``) or
+  ``RunDeadlineExceeded`` (the run is out of time).
 """
 
 from __future__ import annotations
@@ -25,12 +32,30 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import quote, urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from conformance import __version__
 from conformance.config import Target
 from conformance.errors import HarnessError
-from conformance.redact import redact_headers, redact_text
+from conformance.flow_control import (
+    RETRY_DEADLINE_CAP_S,
+    TRANSIENT_RETRIES,
+    backoff_s,
+    should_retry,
+)
+from conformance.http_limits import (
+    JSON_BODY_CAP,
+    MAX_RESPONSE_HEADERS,
+    MEDIA_BODY_CAP,
+    BoundedDecoder,
+    Overrun,
+    deadline_pool,
+    deadline_scope,
+    parse_json,
+    read_bounded,
+)
+from conformance.redact import CREDENTIAL_HEADERS, redact_headers, redact_text
 from conformance.report.model import Exchange
 
 AuthMode = Literal["default", "none", "wrong", "bearer", "x-api-key"]
@@ -49,13 +74,17 @@ _warn_lock = threading.Lock()
 
 
 class TransportFailure(Exception):
-    """No usable HTTP response arrived. Never raised itself: one of the three kinds below says
-    whose failure it is, and so what a check that meets it reports."""
+    """No usable HTTP response arrived. Never raised itself: one of the kinds below says whose
+    failure it is, and so what a check that meets it reports.
+
+    ``exchange`` is the redacted record of the attempt (what was sent, what arrived before it
+    broke), for a check to show as evidence; the message is one redacted line.
+    """
 
     kind = "transport"
 
     def __init__(self, message: str, exchange: Exchange | None = None) -> None:
-        super().__init__(message)
+        super().__init__(redact_text(message))
         self.exchange = exchange
         """The redacted attempt, as evidence (``None`` when nothing was sent)."""
 
@@ -68,12 +97,27 @@ class ProviderFault(TransportFailure):
 
     kind = "provider"
 
+    def __init__(
+        self, message: str, exchange: Exchange | None = None, *, transient: bool = False
+    ) -> None:
+        super().__init__(message, exchange)
+        self.transient = transient
+        """A reset or a cut-off answer: an idempotent request may be sent again."""
+
 
 class Throttled(TransportFailure):
     """The provider kept answering 429/503 (flow control) until the run's deadline for the
     request ran out. Not a finding about the contract: the check ends ``error`` ("throttled")."""
 
     kind = "throttled"
+
+
+class RunDeadlineExceeded(TransportFailure):
+    """The run's own deadline (``Target.run_deadline_s``) has passed: the client sends nothing
+    more. Neither the provider's failure nor a harness fault — the run is out of time, and
+    stops cleanly with what it has; a check that meets it ends ``error`` ("run deadline")."""
+
+    kind = "deadline"
 
 
 class Unreachable(TransportFailure, HarnessError):
@@ -107,6 +151,8 @@ class Response:
     exchanges: list[Exchange] = field(default_factory=list)
     """Every hop, the final one last."""
     redirects: list[RedirectHop] = field(default_factory=list)
+    json_problem: str | None = None
+    """Why the last ``json()`` call returned ``None`` (not JSON, nested too deep, empty)."""
 
     @property
     def content_type(self) -> str:
@@ -114,11 +160,10 @@ class Response:
         return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
     def json(self) -> Any:
-        """The parsed JSON body, or ``None`` when the body is not JSON."""
-        try:
-            return json.loads(self.content)
-        except (ValueError, UnicodeDecodeError):
-            return None
+        """The parsed JSON body, or ``None`` when the body is not JSON or nests deeper than
+        ``http_limits.MAX_JSON_DEPTH`` (``json_problem`` then says which)."""
+        value, self.json_problem = parse_json(self.content)
+        return value
 
     @property
     def ok(self) -> bool:
@@ -148,11 +193,13 @@ def summarise_body(content: bytes, content_type: str) -> str | None:
     )
     if textual:
         try:
-            text = content.decode("utf-8")
+            # Decode only what the transcript keeps: a body may be megabytes.
+            text = content[: BODY_LIMIT * 4].decode("utf-8")
         except UnicodeDecodeError:
-            textual = False
-        else:
-            if len(text) > BODY_LIMIT:
+            textual = len(content) > BODY_LIMIT * 4  # a character cut at the slice edge
+            text = content[: BODY_LIMIT * 4].decode("utf-8", "ignore") if textual else ""
+        if textual:
+            if len(text) > BODY_LIMIT or len(content) > BODY_LIMIT * 4:
                 text = text[:BODY_LIMIT] + f"... <{len(content)} bytes in all>"
             return redact_text(text)
     return f"<{len(content)} bytes {ctype or 'unknown type'}>"
@@ -169,21 +216,77 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return parts.scheme, (parts.hostname or "").lower(), port
 
 
-class Client:
-    """Sends requests to one target. Thread-safe: the job pool uses it from many threads."""
+def preflight_hint(response: Response) -> str | None:
+    """A one-line hint when the base URL answers like a web site rather than the API (an HTML
+    page, a redirect to a login page); ``None`` when the answer looks like an API's."""
+    for hop in response.redirects:
+        target = urlsplit(hop.to_url).path.lower()
+        if any(word in target for word in ("login", "signin", "sign-in", "auth")):
+            return (
+                f"the base URL redirects to a login page ({redact_text(hop.to_url)}): "
+                "is it the API's URL, including /v1?"
+            )
+    ctype = response.content_type
+    if ctype in ("text/html", "application/xhtml+xml") or response.content.lstrip()[
+        :15
+    ].lower().startswith((b"<!doctype html", b"<html")):
+        return (
+            f"the base URL answered {response.status} with an HTML page, not JSON: "
+            "is the /v1 prefix missing, or is this a web site rather than the API?"
+        )
+    return None
 
-    def __init__(self, target: Target, *, transport: httpx.BaseTransport | None = None) -> None:
+
+def _deadline_transport() -> httpx.HTTPTransport:
+    """httpx's transport with the network backend that enforces each request's total
+    deadline (``http_limits.DeadlineBackend``)."""
+    transport = httpx.HTTPTransport()
+    transport._pool = deadline_pool(httpcore, httpx.create_ssl_context())
+    return transport
+
+
+class Client:
+    """Sends requests to one target. Thread-safe: the job pool uses it from many threads.
+
+    Every request has a total deadline (``target.request_timeout_s`` unless ``timeout`` says
+    otherwise), a body cap, and waits out flow control (``flow_control``) for at most
+    ``retry_deadline_s`` (default ``min(job timeout, 120 s)``). Nothing is sent once the run's
+    deadline (``target.run_deadline_s`` from the client's creation) has passed.
+    """
+
+    def __init__(
+        self,
+        target: Target,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        retry_deadline_s: float | None = None,
+    ) -> None:
         self.target = target
         self._http = httpx.Client(
             timeout=httpx.Timeout(target.request_timeout_s, connect=10.0),
             follow_redirects=False,
-            transport=transport,
-            headers={"User-Agent": f"video-conformance/{__version__}"},
+            transport=transport or _deadline_transport(),
+            # Only encodings whose inflation ``BoundedDecoder`` can cap.
+            headers={
+                "User-Agent": f"video-conformance/{__version__}",
+                "Accept-Encoding": "gzip, deflate",
+            },
         )
+        self.retry_deadline_s = (
+            retry_deadline_s
+            if retry_deadline_s is not None
+            else min(target.job_timeout_s, RETRY_DEADLINE_CAP_S)
+        )
+        self.run_ends_at = time.monotonic() + target.run_deadline_s
+        """``time.monotonic()`` after which no request starts."""
         self._local = threading.local()
         self._lock = threading.Lock()
         self.error_responses: list[ErrorSeen] = []
         self.request_count = 0
+        self.throttles = 0
+        """Flow-control answers (429/503) waited out or given up on."""
+        self.retries = 0
+        """Requests sent again (after flow control or a transient failure)."""
         self._warn_plain_http(target.base_url)
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -227,6 +330,11 @@ class Client:
         for log in self._local.__dict__.get("stack", []):
             log.append(exchange)
 
+    def _count(self, *, throttled: bool = False, retried: bool = False) -> None:
+        with self._lock:
+            self.throttles += throttled
+            self.retries += retried
+
     # --- requests ----------------------------------------------------------------------------
     def auth_headers(self, mode: AuthMode = "default") -> dict[str, str]:
         """The credential headers for ``mode``."""
@@ -255,12 +363,82 @@ class Client:
         headers: Mapping[str, str] | None = None,
         follow_redirects: bool = True,
         timeout: float | None = None,
+        max_bytes: int = JSON_BODY_CAP,
+        retry_throttled: bool = True,
     ) -> Response:
         """Send one request (``path`` relative to the base URL) and return the final response.
 
         ``form`` (with optional ``files``) is sent as multipart/form-data even without a file,
         as openai-python 2.27+ does; ``json_body`` as application/json.
+        ``timeout`` is the total deadline of each attempt (default: the target's request
+        timeout); ``max_bytes`` caps the decoded body. 429/503 are waited out as
+        ``flow_control`` says unless ``retry_throttled=False`` (checks of 429 itself); a GET
+        cut off by a reset or a short body is sent again up to ``TRANSIENT_RETRIES`` times.
+
+        Raises ``ProviderFault``, ``Throttled``, ``Unreachable`` or ``RunDeadlineExceeded``.
         """
+        retry_until = time.monotonic() + self.retry_deadline_s
+        attempt = transient = 0
+        while True:
+            try:
+                result = self._follow(
+                    method,
+                    path,
+                    json_body=json_body,
+                    form=form,
+                    files=files,
+                    params=params,
+                    auth=auth,
+                    headers=headers,
+                    follow_redirects=follow_redirects,
+                    timeout=timeout,
+                    max_bytes=max_bytes,
+                )
+            except ProviderFault as exc:
+                if not (exc.transient and method == "GET" and transient < TRANSIENT_RETRIES):
+                    raise
+                transient += 1
+                self._count(retried=True)
+                continue
+            if not (retry_throttled and should_retry(method, path, result.status, result.headers)):
+                break
+            self._count(throttled=True)
+            wait = backoff_s(attempt, result.headers)
+            if time.monotonic() + wait > min(retry_until, self.run_ends_at):
+                raise Throttled(
+                    f"{method} {self.target.base_url}{path}: still {result.status} after "
+                    f"{attempt + 1} answer(s) within the retry deadline of "
+                    f"{self.retry_deadline_s:g} s",
+                    result.exchange,
+                )
+            time.sleep(wait)
+            attempt += 1
+            self._count(retried=True)
+        if result.status >= 400:
+            with self._lock:
+                self.error_responses.append(
+                    ErrorSeen(
+                        route or f"{method} {path}", result.status, result.json(), result.exchange
+                    )
+                )
+        return result
+
+    def _follow(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any,
+        form: Mapping[str, str] | None,
+        files: Mapping[str, tuple[str, bytes, str]] | None,
+        params: Mapping[str, str | int] | None,
+        auth: AuthMode,
+        headers: Mapping[str, str] | None,
+        follow_redirects: bool,
+        timeout: float | None,
+        max_bytes: int,
+    ) -> Response:
+        """One attempt: send, and follow redirects safely by hand."""
         url = self.target.base_url + path
         send_headers = {"Accept": "application/json", **self.auth_headers(auth), **(headers or {})}
         content: bytes | None = None
@@ -275,21 +453,24 @@ class Client:
         exchanges: list[Exchange] = []
         hops: list[RedirectHop] = []
         current_method = method
-        for _ in range(MAX_REDIRECTS + 1):
-            response, exchange = self._send_once(
-                current_method, url, send_headers, content, multipart, params, timeout
+        seen = {(method, url)}
+        while True:
+            response, body, exchange = self._send_once(
+                current_method, url, send_headers, content, multipart, params, timeout, max_bytes
             )
             exchanges.append(exchange)
             location = response.headers.get("location")
             if not (follow_redirects and response.status_code in REDIRECT_STATUSES and location):
                 break
-            next_url = urljoin(str(response.url), location)
+            next_url = self._redirect_target(str(response.url), location, exchange)
+            if len(hops) >= MAX_REDIRECTS:
+                raise ProviderFault(
+                    f"{current_method} {url}: more than {MAX_REDIRECTS} redirects", exchange
+                )
             cross = _origin(next_url) != _origin(url)
             dropped = False
             if cross:
-                for name in [
-                    h for h in send_headers if h.lower() in ("authorization", "x-api-key")
-                ]:
+                for name in [h for h in send_headers if self._is_credential(h, send_headers[h])]:
                     del send_headers[name]
                     dropped = True
             hops.append(RedirectHop(response.status_code, url, next_url, cross, dropped))
@@ -298,25 +479,45 @@ class Client:
             ):
                 current_method, content, multipart = "GET", None, None
                 send_headers.pop("Content-Type", None)
+            if (current_method, next_url) in seen:
+                raise ProviderFault(
+                    f"{current_method} {url}: redirect loop back to {next_url}", exchange
+                )
+            seen.add((current_method, next_url))
             url, params = next_url, None
-        result = Response(
+        return Response(
             method=current_method,
             url=str(response.url),
             status=response.status_code,
             headers=response.headers,
-            content=response.content,
+            content=body,
             exchange=exchanges[-1],
             exchanges=exchanges,
             redirects=hops,
         )
-        if result.status >= 400:
-            with self._lock:
-                self.error_responses.append(
-                    ErrorSeen(
-                        route or f"{method} {path}", result.status, result.json(), exchanges[-1]
-                    )
-                )
-        return result
+
+    def _is_credential(self, name: str, value: str) -> bool:
+        """A header that must not leave the target's origin: a credential header by name, or
+        any header carrying the key."""
+        key = self.target.api_key
+        return name.lower() in CREDENTIAL_HEADERS or bool(key and key in value)
+
+    @staticmethod
+    def _redirect_target(current: str, location: str, exchange: Exchange) -> str:
+        """The absolute URL a ``Location`` points to; only http(s) may be followed."""
+        try:
+            next_url = urljoin(current, location.strip())
+            scheme = urlsplit(next_url).scheme.lower()
+            host = urlsplit(next_url).hostname
+        except ValueError:
+            raise ProviderFault(
+                f"redirect to an unparsable Location {location!r}", exchange
+            ) from None
+        if scheme not in ("http", "https") or not host:
+            raise ProviderFault(
+                f"unsafe redirect to {location!r} (only http(s) is followed)", exchange
+            )
+        return next_url
 
     def _send_once(
         self,
@@ -327,7 +528,16 @@ class Client:
         multipart: dict[str, Any] | None,
         params: Mapping[str, str | int] | None,
         timeout: float | None,
-    ) -> tuple[httpx.Response, Exchange]:
+        max_bytes: int,
+    ) -> tuple[httpx.Response, bytes, Exchange]:
+        started = time.monotonic()
+        if started >= self.run_ends_at:
+            raise RunDeadlineExceeded(
+                f"{method} {url}: not sent, the run deadline of "
+                f"{self.target.run_deadline_s:g} s has passed"
+            )
+        total = timeout if timeout is not None else self.target.request_timeout_s
+        deadline = min(started + total, self.run_ends_at)
         request = self._http.build_request(
             method,
             url,
@@ -337,40 +547,82 @@ class Client:
             params=params,
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
-        request_body = self._describe_request_body(content, multipart)
-        started = time.monotonic()
-        with self._lock:
-            self.request_count += 1
-        try:
-            response = self._http.send(request)
-        except httpx.HTTPError as exc:
-            exchange = Exchange(
-                method=method,
-                url=redact_text(str(request.url)),
-                request_headers=redact_headers(dict(request.headers)),
-                request_body=request_body,
-                elapsed_ms=round((time.monotonic() - started) * 1000, 1),
-                error=redact_text(f"{type(exc).__name__}: {exc}"),
-            )
-            self._record(exchange)
-            raise Unreachable(
-                f"{method} {redact_text(str(request.url))}: {type(exc).__name__}: "
-                f"{redact_text(str(exc)) or 'no response'}"
-            ) from None
+        safe_url = redact_text(str(request.url))
         exchange = Exchange(
             method=method,
-            url=redact_text(str(request.url)),
+            url=safe_url,
             request_headers=redact_headers(dict(request.headers)),
-            request_body=request_body,
-            status=response.status_code,
-            response_headers=redact_headers(dict(response.headers)),
-            response_body=summarise_body(
-                response.content, response.headers.get("content-type", "")
-            ),
-            elapsed_ms=round((time.monotonic() - started) * 1000, 1),
+            request_body=self._describe_request_body(content, multipart),
         )
+        with self._lock:
+            self.request_count += 1
+        response: httpx.Response | None = None
+        try:
+            with deadline_scope(deadline):
+                response = self._http.send(request, stream=True)
+                exchange.status = response.status_code
+                # Counted before anything reads them by name: httpx.Headers looks a name up
+                # in a list, so 10 000 headers cost 10^8 steps to copy into a dict.
+                if len(response.headers.raw) > MAX_RESPONSE_HEADERS:
+                    raise Overrun(
+                        f"{len(response.headers.raw)} header lines (limit {MAX_RESPONSE_HEADERS})"
+                    )
+                exchange.response_headers = redact_headers(dict(response.headers))
+                decoder = BoundedDecoder(response.headers.get("content-encoding", ""), max_bytes)
+                # A response built in memory (a test's MockTransport) was read at creation;
+                # its raw stream can still be iterated.
+                raw = (
+                    iter(response.stream)  # type: ignore[arg-type]
+                    if response.is_stream_consumed
+                    else response.iter_raw()
+                )
+                body = read_bounded(raw, decoder, deadline)
+        except Exception as exc:
+            failure = self._failure(exc, method, safe_url, exchange, started, deadline)
+            exchange.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+            exchange.error = str(failure)
+            self._record(exchange)
+            raise failure from None
+        finally:
+            if response is not None:
+                response.close()
+        exchange.response_body = summarise_body(body, response.headers.get("content-type", ""))
+        exchange.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         self._record(exchange)
-        return response, exchange
+        return response, body, exchange
+
+    def _failure(
+        self,
+        exc: Exception,
+        method: str,
+        url: str,
+        exchange: Exchange,
+        started: float,
+        deadline: float,
+    ) -> TransportFailure:
+        """The kind of failure ``exc`` is (see the taxonomy at the top of this module)."""
+        what = f"{method} {url}"
+        detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        out_of_time = time.monotonic() >= deadline - 0.05
+        if out_of_time and deadline >= self.run_ends_at:
+            return RunDeadlineExceeded(f"{what}: cut off at the run deadline", exchange)
+        if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) and exchange.status is None:
+            return Unreachable(f"{what}: {detail}", exchange)
+        if isinstance(exc, httpx.TimeoutException | Overrun) and out_of_time:
+            return ProviderFault(
+                f"{what}: no complete response within {deadline - started:.0f} s", exchange
+            )
+        if isinstance(exc, Overrun | ValueError):
+            return ProviderFault(f"{what}: {exc}", exchange)
+        if isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError | httpx.WriteError):
+            return ProviderFault(
+                f"{what}: malformed or cut-off answer: {detail}", exchange, transient=True
+            )
+        if isinstance(exc, httpx.TransportError | httpx.DecodingError):
+            return ProviderFault(f"{what}: {detail}", exchange)
+        if isinstance(exc, httpx.HTTPError):
+            return ProviderFault(f"{what}: {detail}", exchange)
+        raise exc
 
     @staticmethod
     def _describe_request_body(
@@ -420,8 +672,10 @@ class Client:
         variant: str | None = None,
         auth: AuthMode = "default",
         follow_redirects: bool = True,
+        max_bytes: int = MEDIA_BODY_CAP,
     ) -> Response:
-        """GET /videos/{id}/content, with the SDK's ``Accept: application/binary``."""
+        """GET /videos/{id}/content, with the SDK's ``Accept: application/binary``; the body
+        may be up to ``max_bytes`` (default ``http_limits.MEDIA_BODY_CAP``)."""
         return self.request(
             "GET",
             video_path(video_id, "/content"),
@@ -430,6 +684,7 @@ class Client:
             headers={"Accept": "application/binary"},
             auth=auth,
             follow_redirects=follow_redirects,
+            max_bytes=max_bytes,
         )
 
     def delete(self, video_id: str, *, auth: AuthMode = "default") -> Response:

@@ -7,6 +7,7 @@ is a path. Every mistake is a ``UsageError`` with one line that names the culpri
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -84,6 +85,8 @@ class Target:
     job_timeout_s: float = DEFAULT_JOB_TIMEOUT_S
     request_timeout_s: float = DEFAULT_REQUEST_TIMEOUT_S
     expiry_wait_s: float = DEFAULT_EXPIRY_WAIT_S
+    deadline_s: float | None = None
+    """The whole run's deadline; ``None``: ``run_deadline_s`` derives it from the job timeout."""
     bundled: bool = False
     """The bundled reference provider: the runner starts it and fills base_url and api_key."""
     fuzz_billable: bool = False
@@ -101,6 +104,15 @@ class Target:
     def denies(self, feature: str) -> bool:
         """True when the profile declares the extended ``feature`` absent (not to be tried)."""
         return feature in self.absent_features
+
+    @property
+    def run_deadline_s(self) -> float:
+        """Seconds the run may send requests for: ``--deadline``, else 3 x the job timeout
+        + 300 s (jobs are created at once and render concurrently, so one job timeout plus the
+        suite's own waits, the expiry wait and clean-up fit with room to spare)."""
+        if self.deadline_s is not None:
+            return self.deadline_s
+        return 3 * self.job_timeout_s + 300.0
 
     @property
     def main_size(self) -> str:
@@ -134,6 +146,7 @@ class Target:
                 "job": self.job_timeout_s,
                 "request": self.request_timeout_s,
                 "expiry_wait": self.expiry_wait_s,
+                "run_deadline": self.run_deadline_s,
             },
         }
 
@@ -148,6 +161,7 @@ class Overrides:
     model: str | None = None
     job_timeout_s: float | None = None
     expiry_wait_s: float | None = None
+    deadline_s: float | None = None
     max_jobs: int | None = None
     max_video_seconds: int | None = None
     fuzz_billable: bool | None = None
@@ -203,21 +217,77 @@ def _number(
     value = data.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise UsageError(f"{where}: {key} must be a non-negative number")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or value < 0
+    ):
+        raise UsageError(f"{where}: {key} must be a finite non-negative number")
     if value == 0 and not allow_zero:
         raise UsageError(f"{where}: {key} must be positive")
     return float(value)
 
 
 def check_base_url(url: str) -> str:
-    """A usable base URL (http or https, with a host), without a trailing slash."""
-    parts = urlsplit(url)
+    """A usable base URL (http or https, with a host, no credentials), without a trailing slash.
+
+    A ``user:password@`` part is refused rather than stripped: it would be printed with the URL
+    in every report, and httpx would turn it into ``Authorization: Basic`` replacing the key.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        shown = repr(url) if "@" not in url else "(not shown: it holds a user part)"
+        raise UsageError(f"bad base URL {shown}: {exc}") from None
+    if parts.username is not None or parts.password is not None:
+        raise UsageError(
+            "bad base URL: it carries a user name or password; remove it and pass the key "
+            f"through the key environment variable (default ${DEFAULT_KEY_ENV}) instead"
+        )
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"bad base URL {url!r}: expected http(s)://host[:port]/path")
+    if port == 0:
+        raise UsageError(f"bad base URL {url!r}: port 0")
     if parts.query or parts.fragment:
         raise UsageError(f"bad base URL {url!r}: no query or fragment allowed")
+    if any(c.isspace() or not c.isprintable() for c in url):
+        raise UsageError(f"bad base URL {url!r}: contains whitespace or control characters")
     return url.rstrip("/")
+
+
+def check_api_key(key: str, source: str) -> None:
+    """A key that can travel in an HTTP header: printable ASCII, no whitespace or CR/LF.
+
+    ``source`` names where it came from (``$VIDEO_API_KEY`` or ``--api-key``); the key itself
+    is never printed.
+    """
+    for index, char in enumerate(key):
+        if not (0x21 <= ord(char) <= 0x7E):
+            what = (
+                "a line break"
+                if char in "\r\n"
+                else "whitespace"
+                if char.isspace()
+                else "a non-ASCII character"
+                if ord(char) > 0x7E
+                else "a control character"
+            )
+            raise UsageError(
+                f"the API key from {source} has {what} at position {index + 1}; "
+                "a key must be printable ASCII without spaces"
+            )
+
+
+def check_positive(value: float | None, flag: str, *, allow_zero: bool = False) -> None:
+    """A finite positive number (zero too with ``allow_zero``); ``nan``/``inf`` refused."""
+    if value is None:
+        return
+    if isinstance(value, float) and not math.isfinite(value):
+        raise UsageError(f"{flag} must be a finite number, not {value}")
+    if value < 0 or (value == 0 and not allow_zero):
+        raise UsageError(f"{flag} must be {'non-negative' if allow_zero else 'positive'}")
 
 
 def resolve_target(
@@ -254,6 +324,8 @@ def resolve_target(
     api_key = flags.api_key or env.get(key_env) or ""
     if not bundled and not api_key and require_key:
         raise UsageError(f"no API key: set ${key_env} or pass --api-key")
+    if api_key:
+        check_api_key(api_key, "--api-key" if flags.api_key else f"${key_env}")
     register_secret(api_key)
 
     auth = data.get("auth", "bearer")
@@ -325,6 +397,7 @@ def resolve_target(
         expiry_wait_s=flags.expiry_wait_s
         if flags.expiry_wait_s is not None
         else (_number(timeouts, "expiry_wait", where) or DEFAULT_EXPIRY_WAIT_S),
+        deadline_s=flags.deadline_s,
         bundled=bundled,
         fuzz_billable=bool(
             flags.fuzz_billable

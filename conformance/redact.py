@@ -6,9 +6,12 @@ values of credential headers are replaced whatever they hold.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import threading
 from collections.abc import Mapping
+from urllib.parse import quote, quote_plus
 
 REDACTED = "[REDACTED]"
 
@@ -28,11 +31,29 @@ _PATTERNS = (
 )
 
 
+def _forms(value: str) -> set[str]:
+    """The ways a provider may echo ``value``: as is, percent-encoded (in a URL or a form),
+    JSON-escaped, and base64 (standard and URL-safe, padded or not) of the key and of the
+    ``Basic`` credentials ``:key`` and ``key:``. A base64 echo embedded at another 3-byte
+    alignment inside a longer token is not recognisable and is not covered."""
+    escaped = json.dumps(value)[1:-1]
+    forms = {value, quote(value, safe=""), quote_plus(value, safe=""), escaped}
+    forms.add(escaped.replace("/", "\\/"))  # JSON may escape "/" too
+    for raw in (value, f":{value}", f"{value}:"):
+        data = raw.encode("utf-8", "surrogatepass")
+        for encoded in (base64.b64encode(data), base64.urlsafe_b64encode(data)):
+            text = encoded.decode("ascii")
+            forms.update({text, text.rstrip("=")})
+    return {f for f in forms if len(f) >= 4}
+
+
 def register_secret(value: str | None) -> None:
-    """Remember a secret so that every later ``redact_text`` removes it."""
+    """Remember a secret so that every later ``redact_text`` removes it, in every form a
+    provider may echo it (see ``_forms``)."""
     if value and len(value) >= 4:
+        forms = _forms(value)
         with _lock:
-            _secrets.add(value)
+            _secrets.update(forms)
 
 
 def redact_text(text: str) -> str:

@@ -1,7 +1,10 @@
 """The official ``openai`` SDK pointed at the target, as an integrator would point it.
 
-``sdk_client`` builds ``OpenAI(base_url=..., max_retries=0)`` (no retry may start a second
-billed job) in lax or strict response validation, with a transcript of every response it got
+``sdk_client`` builds ``OpenAI(base_url=...)`` with the SDK's default retry policy (2 retries,
+its own backoff, ``Retry-After`` honoured) except that a billable create is re-sent only on an
+answer that proves no job was made (``flow_control``), in lax or strict response validation,
+over ``sdk_transport.GuardedTransport`` (credentials never leave the target's origin; every hop
+has a total deadline and a body cap), with a transcript of every response it got
 (``SdkTranscript``) so that the checks can show evidence and validate what the SDK saw, and the
 job pool can take the raw answers as its own record of a job.
 The SDK's poll helper has no overall timeout; ``bounded_poll`` gives it the job timeout.
@@ -13,7 +16,6 @@ own threads, from the start of the run; the ``sdk`` checks judge what they store
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
 import warnings
@@ -26,8 +28,12 @@ import httpx2
 
 from conformance.client import Response, summarise_body
 from conformance.config import Target
+from conformance.flow_control import is_billable
+from conformance.flow_control import should_retry as flow_control_retry
+from conformance.http_limits import parse_json
 from conformance.redact import redact_headers, redact_text
 from conformance.report.model import Exchange
+from conformance.sdk_transport import GuardedTransport, SdkProviderFault
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -79,11 +85,8 @@ class SdkResponse:
         )
 
     def json(self) -> Any:
-        """The parsed JSON body, or ``None`` when the body is not JSON."""
-        try:
-            return json.loads(self.content)
-        except (ValueError, UnicodeDecodeError):
-            return None
+        """The parsed JSON body, or ``None`` when the body is not JSON (or nests too deep)."""
+        return parse_json(self.content)[0]
 
 
 def _request_body(request: httpx2.Request) -> str | None:
@@ -125,10 +128,7 @@ class SdkTranscript:
             response_headers=redact_headers(headers),
             response_body=summarise_body(response.content, ctype),
         )
-        body: Any = None
-        if "json" in ctype:
-            with contextlib.suppress(ValueError, UnicodeDecodeError):
-                body = json.loads(response.content)
+        body: Any = parse_json(response.content)[0] if "json" in ctype else None
         raw = SdkResponse(
             method=request.method,
             url=str(request.url),
@@ -155,6 +155,20 @@ class SdkTranscript:
         return matches[-1] if matches else None
 
 
+class _OracleOpenAI(openai.OpenAI):
+    """``openai.OpenAI`` whose retry rule spares billable creates (see ``flow_control``)."""
+
+    def _should_retry(self, response: httpx2.Response) -> bool:
+        request = response.request
+        if is_billable(request.method, request.url.path) and not flow_control_retry(
+            request.method, request.url.path, response.status_code, response.headers
+        ):
+            # The SDK would re-send a create on 408/409/5xx: the job may already exist, and
+            # with no idempotency key a second one would be billed.
+            return False
+        return super()._should_retry(response)
+
+
 def sdk_client(
     target: Target,
     transcript: SdkTranscript,
@@ -163,17 +177,18 @@ def sdk_client(
     transport: httpx2.BaseTransport | None = None,
 ) -> openai.OpenAI:
     """An ``OpenAI`` client for ``target`` (``x-api-key`` added when the profile needs it);
-    ``transport`` replaces the network (tests)."""
+    ``transport`` replaces the network (tests) and is wrapped by ``GuardedTransport`` all the
+    same. Both validation modes keep the SDK's default retries (flow control is not a finding);
+    billable creates are retried only on 429 or a 503 with ``Retry-After``."""
     headers = {"x-api-key": target.api_key} if target.auth in ("x-api-key", "both") else None
     http_client = openai.DefaultHttpxClient(
         event_hooks={"response": [transcript.on_response]},
         timeout=target.request_timeout_s,
-        transport=transport,
+        transport=GuardedTransport(target, transport),
     )
-    return openai.OpenAI(
+    return _OracleOpenAI(
         base_url=target.base_url,
         api_key=target.api_key,
-        max_retries=0,
         timeout=target.request_timeout_s,
         default_headers=headers,
         http_client=http_client,
@@ -214,8 +229,19 @@ def describe_sdk_error(exc: Exception) -> str:
 
 
 def is_network_error(exc: Exception) -> bool:
-    """No HTTP answer arrived: a harness/network error, never the vendor's failure."""
-    return isinstance(exc, openai.APIConnectionError)
+    """Nothing answered at all (connection refused, DNS failure, connect timeout): a
+    harness/network error, never the vendor's failure. A provider that answered badly (a reset
+    after connecting, a malformed or cut-off answer, a body over its cap, a total deadline run
+    out, an unsafe redirect) is the provider's failure: ``is_provider_fault``."""
+    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, SdkProviderFault):
+        return False
+    cause = exc.__cause__
+    return cause is None or isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout)
+
+
+def is_provider_fault(exc: Exception) -> bool:
+    """The SDK got an answer that is not usable HTTP (see ``is_network_error``)."""
+    return isinstance(exc, openai.APIConnectionError) and not is_network_error(exc)
 
 
 @dataclass

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -18,7 +19,7 @@ def _target(auth: str = "bearer", base_url: str = "https://api.vendor.test/v1") 
     return Target(name="t", base_url=base_url, api_key=KEY, auth=auth)  # type: ignore[arg-type]
 
 
-def _client(handler, auth: str = "bearer") -> Client:  # type: ignore[no-untyped-def]
+def _client(handler: Callable[[httpx.Request], httpx.Response], auth: str = "bearer") -> Client:
     return Client(_target(auth), transport=httpx.MockTransport(handler))
 
 
@@ -163,3 +164,89 @@ def test_cross_origin_redirect_drops_every_credential_header(style: str) -> None
     assert response.status == 200
     assert seen["api.vendor.test"]["x-api-key"] == KEY
     assert seen["cdn.other.test"] == {"authorization": None, "x-api-key": None}
+
+
+def test_cross_origin_redirect_drops_api_key_cookie_and_key_bearing_headers() -> None:
+    seen: dict[str, dict[str, str]] = {}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen[request.url.host] = dict(request.headers)
+        if request.url.host == "api.vendor.test":
+            return httpx.Response(302, headers={"location": "https://cdn.other.test/f.mp4"})
+        return httpx.Response(200, content=b"\x00", headers={"content-type": "video/mp4"})
+
+    client = _client(handler, "both")
+    client.request(
+        "GET",
+        "/videos/v/content",
+        headers={"api-key": KEY, "Cookie": "session=1", "X-Signed": f"k={KEY}"},
+    )
+    assert KEY in repr(seen["api.vendor.test"])
+    leaked = seen["cdn.other.test"]
+    assert KEY not in repr(leaked)
+    assert not {"authorization", "x-api-key", "api-key", "cookie", "x-signed"} & set(leaked)
+
+
+def test_a_throttled_get_is_sent_again_and_counted() -> None:
+    answers = iter([429, 503, 200])
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        status = next(answers)
+        return httpx.Response(status, headers={"retry-after": "0"}, json={"id": "video_1"})
+
+    client = _client(handler)
+    response = client.retrieve("video_1")
+    assert response.status == 200
+    assert (client.throttles, client.retries, client.request_count) == (2, 2, 3)
+    assert not client.error_responses
+
+
+def test_a_429_check_can_see_the_429() -> None:
+    client = _client(lambda r: httpx.Response(429, headers={"retry-after": "0"}, json={}))
+    assert client.request("GET", "/videos", retry_throttled=False).status == 429
+    assert client.throttles == 0 and client.request_count == 1
+
+
+def test_deep_json_reads_as_no_json_with_a_reason() -> None:
+    client = _client(lambda r: httpx.Response(200, content=b"[" * 50_000 + b"]" * 50_000))
+    response = client.retrieve("video_1")
+    assert response.json() is None
+    assert response.json_problem is not None and "50000 levels" in response.json_problem
+
+
+def test_oversized_body_is_a_provider_fault_with_the_exchange() -> None:
+    from conformance.client import ProviderFault
+
+    client = _client(lambda r: httpx.Response(200, content=b"x" * 2000))
+    with pytest.raises(ProviderFault) as caught:
+        client.request("GET", "/videos", max_bytes=1000)
+    assert "body over 1000 bytes" in str(caught.value)
+    assert caught.value.exchange is not None and caught.value.exchange.status == 200
+
+
+@pytest.mark.parametrize(
+    ("response", "hint"),
+    [
+        (httpx.Response(404, html="<!DOCTYPE html><title>Not found</title>"), "/v1 prefix"),
+        (httpx.Response(200, text="<html><body>Welcome</body></html>"), "HTML page"),
+        (httpx.Response(404, json={"error": {"message": "no such video"}}), None),
+    ],
+)
+def test_preflight_hint(response: httpx.Response, hint: str | None) -> None:
+    from conformance.client import preflight_hint
+
+    client = _client(lambda r: response)
+    text = preflight_hint(client.retrieve("video_x"))
+    assert (text is None) if hint is None else (text is not None and hint in text)
+
+
+def test_preflight_hint_on_a_login_redirect() -> None:
+    from conformance.client import preflight_hint
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/login"):
+            return httpx.Response(200, json={})
+        return httpx.Response(302, headers={"location": "/login?next=/v1"})
+
+    text = preflight_hint(_client(handler).retrieve("video_x"))
+    assert text is not None and "login page" in text

@@ -114,3 +114,97 @@ def test_a_vendor_profile_can_target_the_bundled_provider() -> None:
 def test_bundled_and_base_url_exclude_each_other() -> None:
     with pytest.raises(UsageError, match="exclude each other"):
         resolve_target(Overrides(profile="sciforium", bundled=True, base_url="http://h/v1"), env={})
+
+
+# --- preflight: every mistake is one line and exit 2, before anything is sent ----------------
+
+
+def _run_cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    from conformance.cli import main
+
+    code = main(["run", *argv])
+    err = capsys.readouterr().err.strip()
+    return code, err
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["--job-timeout", "nan"], "--job-timeout must be a finite number"),
+        (["--job-timeout", "inf"], "--job-timeout must be a finite number"),
+        (["--deadline", "-5"], "--deadline must be positive"),
+        (["--expiry-wait", "nan"], "--expiry-wait must be a finite number"),
+        (["--fuzz-budget-seconds", "inf"], "--fuzz-budget-seconds must be a finite number"),
+        (["--base-url", "http://[::1/v1"], "bad base URL 'http://[::1/v1'"),
+        (["--base-url", "ftp://host/v1"], "expected http(s)://"),
+        (["--base-url", "http://user:hunter2pass@host/v1"], "user name or password"),
+    ],
+)
+def test_bad_flags_are_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    argv: list[str],
+    words: str,
+) -> None:
+    monkeypatch.setenv("VIDEO_API_KEY", "sk-preflight-key-0123456789")
+    base = [] if "--base-url" in argv else ["--base-url", "http://127.0.0.1:9/v1"]
+    code, err = _run_cli(capsys, *base, *argv, "--report-dir", str(tmp_path))
+    assert code == 2
+    assert words in err and len(err.splitlines()) == 1
+    assert "hunter2pass" not in err
+
+
+@pytest.mark.parametrize(
+    ("key", "words"),
+    [
+        ("sk-clé-0123456789", "non-ASCII character at position 6"),
+        ("sk-key\r\nX-Injected: 1", "line break at position 7"),
+        ("sk-key with-space", "whitespace at position 7"),
+    ],
+)
+def test_malformed_keys_are_refused_naming_the_variable(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    key: str,
+    words: str,
+) -> None:
+    monkeypatch.setenv("VIDEO_API_KEY", key)
+    code, err = _run_cli(
+        capsys, "--base-url", "http://127.0.0.1:9/v1", "--report-dir", str(tmp_path)
+    )
+    assert code == 2
+    assert "$VIDEO_API_KEY" in err and words in err
+    assert key not in err and len(err.splitlines()) == 1
+
+
+def test_unwritable_report_dir_is_refused_before_the_run(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("VIDEO_API_KEY", "sk-preflight-key-0123456789")
+    code, err = _run_cli(
+        capsys, "--base-url", "http://127.0.0.1:9/v1", "--report-dir", str(blocker / "sub")
+    )
+    assert code == 2 and "--report-dir" in err and "not writable" in err
+
+
+def test_run_deadline_defaults_to_three_job_timeouts_plus_300() -> None:
+    target = resolve_target(
+        Overrides(base_url="http://127.0.0.1:9/v1", job_timeout_s=100),
+        env={"VIDEO_API_KEY": "sk-preflight-key-0123456789"},
+    )
+    assert target.run_deadline_s == 600
+    explicit = resolve_target(
+        Overrides(base_url="http://127.0.0.1:9/v1", deadline_s=42),
+        env={"VIDEO_API_KEY": "sk-preflight-key-0123456789"},
+    )
+    assert explicit.run_deadline_s == 42
+
+
+def test_profile_numbers_must_be_finite(tmp_path: Path) -> None:
+    path = _profile(tmp_path, 'base_url = "http://127.0.0.1:9/v1"\n[timeouts]\nrequest = nan\n')
+    with pytest.raises(UsageError, match="request must be a finite non-negative number"):
+        resolve_target(Overrides(profile=path), env={"VIDEO_API_KEY": "sk-k-0123456789"})

@@ -31,3 +31,26 @@ def test_credential_headers_keep_their_scheme_only() -> None:
         "x-api-key": REDACTED,
         "Accept": "video/mp4",
     }
+
+
+def test_echoed_key_is_removed_in_encoded_forms() -> None:
+    import base64
+    from urllib.parse import quote
+
+    key = "vk/echo+key=0123456789"
+    register_secret(key)
+    echoes = [
+        f"https://cdn.test/file?sig={quote(key, safe='')}",
+        "basic " + base64.b64encode(f":{key}".encode()).decode(),
+        "b64 " + base64.b64encode(key.encode()).decode(),
+        "url-safe " + base64.urlsafe_b64encode(key.encode()).decode().rstrip("="),
+        '{"key": "' + key.replace("/", "\\/") + '"}',
+    ]
+    for echo in echoes:
+        assert REDACTED in redact_text(echo), echo
+
+
+def test_an_echoed_key_in_a_response_header_is_removed() -> None:
+    register_secret("hdr-echo-secret-0123")
+    headers = redact_headers({"X-Echo": "you sent hdr-echo-secret-0123"})
+    assert "hdr-echo-secret" not in headers["X-Echo"]

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 from conformance.catalog import FEATURES, select
-from conformance.config import Overrides, resolve_target
+from conformance.config import Overrides, check_positive, resolve_target
 from conformance.errors import UsageError
-from conformance.runner import DEFAULT_FUZZ_BUDGET_S, RunOptions, execute
+from conformance.runner import DEFAULT_FUZZ_BUDGET_S, RunOptions, default_report_dir, execute
 
 
 def split_patterns(values: list[str] | None) -> list[str] | None:
@@ -41,6 +42,13 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="SECONDS",
         help="wait this long for expires_at within the run (default 60)",
     )
+    parser.add_argument(
+        "--deadline",
+        type=float,
+        metavar="SECONDS",
+        help="no request is sent after this many seconds of the run "
+        "(default: 3 x the job timeout + 300)",
+    )
     parser.add_argument("--max-jobs", type=int, help="most billable jobs the run may create")
     parser.add_argument(
         "--max-video-seconds", type=int, help="most seconds of video the run may bill"
@@ -66,10 +74,11 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def overrides_from(args: argparse.Namespace) -> Overrides:
-    for name in ("job_timeout", "expiry_wait", "max_jobs", "max_video_seconds"):
-        value = getattr(args, name, None)
-        if (value is not None and value < 0) or (value == 0 and name != "expiry_wait"):
-            raise UsageError(f"--{name.replace('_', '-')} must be positive")
+    """The target-shaping flags, each number checked finite and positive (``nan``, ``inf`` and
+    negatives are refused naming the flag)."""
+    for name in ("job_timeout", "expiry_wait", "deadline", "max_jobs", "max_video_seconds"):
+        flag = f"--{name.replace('_', '-')}"
+        check_positive(getattr(args, name, None), flag, allow_zero=name == "expiry_wait")
     return Overrides(
         profile=args.profile,
         base_url=args.base_url,
@@ -77,6 +86,7 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
         model=args.model,
         job_timeout_s=args.job_timeout,
         expiry_wait_s=args.expiry_wait,
+        deadline_s=getattr(args, "deadline", None),
         max_jobs=args.max_jobs,
         max_video_seconds=args.max_video_seconds,
         fuzz_billable=args.fuzz_billable,
@@ -118,13 +128,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress lines")
 
 
+def check_report_dir(path: Path) -> None:
+    """Preflight: the report directory can be created and written, before anything is sent
+    (a paid run must not end with nowhere to put its report)."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=path, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise UsageError(
+            f"--report-dir {path}: not writable ({exc.strerror or type(exc).__name__})"
+        ) from None
+
+
 def main(args: argparse.Namespace) -> int:
     target = resolve_target(overrides_from(args))
     behaviour = None
     if (args.provider_fault or args.render_seconds != 0.3) and not target.bundled:
         raise UsageError("--provider-fault and --render-seconds apply to the bundled provider only")
-    if args.render_seconds < 0:
-        raise UsageError("--render-seconds must not be negative")
+    check_positive(args.render_seconds, "--render-seconds", allow_zero=True)
+    check_positive(args.fuzz_budget_seconds, "--fuzz-budget-seconds", allow_zero=True)
+    check_report_dir(args.report_dir or default_report_dir(target))
     if args.provider_fault or args.provider_dialect:
         from conformance.provider import dialects
         from conformance.provider.behaviour import Behaviour
