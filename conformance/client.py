@@ -64,6 +64,8 @@ with an invalid key; ``bearer`` / ``x-api-key``: only that header with the real 
 
 BODY_LIMIT = 4000
 """Characters of a text body kept in the transcript."""
+HUNG_LIMIT = 3
+"""Requests in a row that ran out their total deadline after which the provider counts as hung."""
 MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 WRONG_KEY = "vc-wrong-key-0000000000000000"
@@ -279,6 +281,8 @@ class Client:
         )
         self.run_ends_at = time.monotonic() + target.run_deadline_s
         """``time.monotonic()`` after which no request starts."""
+        self._hung_streak = 0
+        """Requests in a row cut off at their total deadline (reset by any complete answer)."""
         self._local = threading.local()
         self._lock = threading.Lock()
         self.error_responses: list[ErrorSeen] = []
@@ -536,7 +540,19 @@ class Client:
                 f"{method} {url}: not sent, the run deadline of "
                 f"{self.target.run_deadline_s:g} s has passed"
             )
-        total = timeout if timeout is not None else self.target.request_timeout_s
+        if self._hung_streak >= HUNG_LIMIT:
+            # Hung requests must not queue one after another: once the provider has left
+            # several in a row unanswered, the rest fail at once, as what they would have met.
+            raise ProviderFault(
+                f"{method} {redact_text(url)}: not sent: the provider left the last "
+                f"{self._hung_streak} requests without a complete answer within their deadline"
+            )
+        # A single answer that takes longer than a whole job may is no answer.
+        total = (
+            timeout
+            if timeout is not None
+            else min(self.target.request_timeout_s, self.target.job_timeout_s)
+        )
         deadline = min(started + total, self.run_ends_at)
         request = self._http.build_request(
             method,
@@ -589,6 +605,8 @@ class Client:
         exchange.response_body = summarise_body(body, response.headers.get("content-type", ""))
         exchange.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         self._record(exchange)
+        with self._lock:
+            self._hung_streak = 0
         return response, body, exchange
 
     def _failure(
@@ -609,6 +627,8 @@ class Client:
         if isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout) and exchange.status is None:
             return Unreachable(f"{what}: {detail}", exchange)
         if isinstance(exc, httpx.TimeoutException | Overrun) and out_of_time:
+            with self._lock:
+                self._hung_streak += 1
             return ProviderFault(
                 f"{what}: no complete response within {deadline - started:.0f} s", exchange
             )

@@ -101,7 +101,7 @@ import pytest
 
 from conformance import catalog
 from conformance.budget import Budget
-from conformance.client import Client, ProviderFault, Throttled
+from conformance.client import Client, ProviderFault, RunDeadlineExceeded, Throttled
 from conformance.config import Target
 from conformance.features import FeatureMap, Unsupported
 from conformance.jobs import FinishedJob, JobPool
@@ -370,6 +370,8 @@ class ConformancePlugin:
                 recorder.attach(exc.exchange)
             elif isinstance(exc, Throttled):
                 outcome, message = "error", _first_line(f"throttled: {exc}")
+            elif isinstance(exc, RunDeadlineExceeded):
+                outcome, message = "error", _first_line(f"run deadline: {exc}")
             else:
                 outcome = "error"
                 what = f"{type(exc).__name__}: {exc}" if exc is not None else str(report.longrepr)

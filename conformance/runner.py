@@ -39,6 +39,7 @@ BUNDLED_TTL_WITH_FUZZ_S = 30
 completed job's 200 paths some 20 s in (after the free operations), and the content must still
 be there; the expiry check then waits out the remainder."""
 DEFAULT_FUZZ_BUDGET_S = 60.0
+CLEANUP_GRACE_S = 30.0
 
 
 @dataclass
@@ -247,6 +248,13 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         finally:
             pool.stop()
             pool.join(timeout=5)
+            if time.monotonic() > client.run_ends_at:
+                complete = False
+                harness_errors.append(
+                    f"the run deadline of {live.run_deadline_s:g} s passed before it finished"
+                )
+                # Deleting what the run created is worth a short while past the deadline.
+                client.run_ends_at = time.monotonic() + CLEANUP_GRACE_S
             delete_state = features.state("delete")
             cleanup_notes = pool.cleanup(
                 [*ctx.created_by_checks, *extra_ids],
