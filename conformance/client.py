@@ -283,6 +283,8 @@ class Client:
         """``time.monotonic()`` after which no request starts."""
         self._hung_streak = 0
         """Requests in a row cut off at their total deadline (reset by any complete answer)."""
+        self._throttled_since: float | None = None
+        """When the provider started answering only 429/503 (``None``: it is not doing so)."""
         self._local = threading.local()
         self._lock = threading.Lock()
         self.error_responses: list[ErrorSeen] = []
@@ -405,10 +407,19 @@ class Client:
                 self._count(retried=True)
                 continue
             if not (retry_throttled and should_retry(method, path, result.status, result.headers)):
+                if result.status not in (429, 503):
+                    with self._lock:
+                        self._throttled_since = None
                 break
             self._count(throttled=True)
             wait = backoff_s(attempt, result.headers)
-            if time.monotonic() + wait > min(retry_until, self.run_ends_at):
+            now = time.monotonic()
+            with self._lock:
+                since = self._throttled_since = self._throttled_since or now
+            # A provider that has answered nothing but "not now" for a whole retry deadline is
+            # not waited out again by every later request, one after another.
+            storm = now - since >= self.retry_deadline_s
+            if storm or now + wait > min(retry_until, self.run_ends_at):
                 raise Throttled(
                     f"{method} {self.target.base_url}{path}: still {result.status} after "
                     f"{attempt + 1} answer(s) within the retry deadline of "

@@ -22,6 +22,7 @@ import pydantic
 import pytest
 
 from conformance import catalog, media
+from conformance.client import Throttled
 from conformance.config import Target
 from conformance.jobs import SDK_FEATURES, FinishedJob
 from conformance.plugin import CheckRecorder, Jobs, SuiteContext, Unsupported, VideoLedger
@@ -89,6 +90,9 @@ def _judge_create_and_poll(job: FinishedJob, run: SdkJobRun) -> str:
             raise AssertionError(f"create_and_poll never returned: {exc}")
         if exc is None or is_network_error(exc) or job.outcome == "error":
             raise _network(exc or RuntimeError(job.reason), "create_and_poll")
+        if isinstance(exc, openai.APIStatusError) and exc.status_code in (429, 503):
+            # Flow control outlasted the SDK's own retries: not a finding about the SDK path.
+            raise Throttled(f"openai-python's create_and_poll: {describe_sdk_error(exc)}")
         raise AssertionError(f"openai-python's create_and_poll raised {describe_sdk_error(exc)}")
     video = run.video
     if video.status != "completed":
