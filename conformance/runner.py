@@ -21,7 +21,7 @@ from typing import Any
 
 from conformance import SUITE_VERSION, __version__, catalog
 from conformance.budget import Budget
-from conformance.client import Client, TransportFailure, Unreachable
+from conformance.client import Client, TransportFailure, Unreachable, preflight_hint
 from conformance.config import Target
 from conformance.errors import HarnessError
 from conformance.features import FeatureMap
@@ -102,17 +102,26 @@ def _bundled(target: Target, options: RunOptions) -> Iterator[Target]:
 
 
 def _reachable(client: Client) -> str | None:
-    """``None`` when something answers at the base URL, else why not (the run reports it).
+    """``None`` when the base URL answers like this API, else why the run must not go on (it
+    reports that, exit 3, before anything billable is sent).
 
-    Only "nothing answered" counts: a provider that answers with broken HTTP is reachable, and
-    its brokenness is judged by the checks like any other answer.
+    Nothing answering stops the run, and so does an answer only a web site gives (a login
+    redirect, or 2xx HTML for a video that cannot exist). A provider that answers with broken
+    HTTP, or an error page in HTML, is reachable: the checks judge that like any other answer.
     """
     try:
-        client.retrieve(f"video_vcreachability{secrets.token_hex(4)}")
+        response = client.retrieve(f"video_vcreachability{secrets.token_hex(4)}")
     except Unreachable as exc:
         return f"target unreachable: {exc}"
     except TransportFailure:
         return None
+    hint = preflight_hint(response)
+    if hint is None:
+        return None
+    web_page = response.ok or any("login" in hop.to_url.lower() for hop in response.redirects)
+    if web_page:
+        return f"the base URL does not answer like the video API: {hint}"
+    print(f"warning: {hint}", file=sys.stderr)
     return None
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import http.server
 import json
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -71,3 +73,35 @@ def test_unreachable_target_still_gets_a_report(tmp_path: Path) -> None:
     assert report["harness_errors"] and "unreachable" in report["harness_errors"][0]
     assert report["billing"]["jobs_created"] == 0
     assert {c["outcome"] for c in report["checks"]} == {"skipped"}
+
+
+class _WebSite(http.server.BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        body = b"<!doctype html><html><body>Welcome to our product</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_a_web_site_is_not_checked_and_nothing_is_created(tmp_path: Path) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _WebSite)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"  # /v1 forgotten
+        process = _cli("--base-url", url, "--no-fuzz", report_dir=tmp_path)
+        _, stderr = process.communicate(timeout=120)
+    finally:
+        server.shutdown()
+    assert process.returncode == 3, stderr
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert "does not answer like the video API" in report["harness_errors"][0]
+    assert "/v1" in report["harness_errors"][0]
+    assert report["billing"]["jobs_created"] == 0
