@@ -235,6 +235,19 @@ def bounded_poll(
         videos._sleep = original  # type: ignore[method-assign]
 
 
+def detached(exc: Exception) -> Exception:
+    """``exc`` without its tracebacks (its cause and context chain too), to be kept in a
+    record: a traceback holds every frame's locals alive, among them a partial body of up to
+    the media cap that the SDK was reading when the bound stopped it."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__
+    return exc
+
+
 def describe_sdk_error(exc: Exception) -> str:
     """One redacted line for an exception the SDK raised on a vendor response."""
     if isinstance(exc, openai.APIStatusError):
@@ -316,7 +329,7 @@ def drive_create_and_poll(
             try:
                 run.video = client.videos.create_and_poll(**dict(params))  # type: ignore[arg-type]
             except Exception as exc:
-                run.error = exc
+                run.error = detached(exc)
                 return run
             if getattr(run.video, "status", None) != "completed":
                 return run
@@ -324,7 +337,7 @@ def drive_create_and_poll(
             try:
                 run.content = client.videos.download_content(run.video.id).content
             except Exception as exc:
-                run.error = exc
+                run.error = detached(exc)
     finally:
         client.close()
     return run
@@ -348,7 +361,7 @@ def drive_remix(
         with quiet():
             call.value = client.videos.remix(source_id, prompt=prompt)
     except Exception as exc:
-        call.error = exc
+        call.error = detached(exc)
     finally:
         client.close()
     return call
