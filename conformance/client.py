@@ -52,6 +52,7 @@ from conformance.http_limits import (
     Overrun,
     deadline_pool,
     deadline_scope,
+    media_slots,
     parse_json,
     read_bounded,
 )
@@ -237,6 +238,22 @@ def preflight_hint(response: Response) -> str | None:
             "is the /v1 prefix missing, or is this a web site rather than the API?"
         )
     return None
+
+
+@contextlib.contextmanager
+def _acquired(
+    slot: threading.BoundedSemaphore | contextlib.nullcontext[None], deadline: float
+) -> Iterator[None]:
+    """Hold ``slot`` (a semaphore) for the block, waiting at most until ``deadline``."""
+    if not isinstance(slot, threading.BoundedSemaphore):
+        yield
+        return
+    if not slot.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        raise Overrun("total deadline of the request exceeded waiting for other downloads")
+    try:
+        yield
+    finally:
+        slot.release()
 
 
 def _deadline_transport() -> httpx.HTTPTransport:
@@ -584,8 +601,11 @@ class Client:
         with self._lock:
             self.request_count += 1
         response: httpx.Response | None = None
+        # Large bodies take a process-wide slot, so concurrent downloads cannot together hold
+        # more than MEDIA_READS_AT_ONCE caps; the wait for a slot counts against the deadline.
+        slot = media_slots if max_bytes > JSON_BODY_CAP else contextlib.nullcontext()
         try:
-            with deadline_scope(deadline):
+            with deadline_scope(deadline), _acquired(slot, deadline):
                 response = self._http.send(request, stream=True)
                 exchange.status = response.status_code
                 # Counted before anything reads them by name: httpx.Headers looks a name up
@@ -605,14 +625,22 @@ class Client:
                 )
                 body = read_bounded(raw, decoder, deadline)
         except Exception as exc:
-            failure = self._failure(exc, method, safe_url, exchange, started, deadline)
-            exchange.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
-            exchange.error = str(failure)
-            self._record(exchange)
-            raise failure from None
+            failure: TransportFailure | None = self._failure(
+                exc, method, safe_url, exchange, started, deadline
+            )
+        else:
+            failure = None
         finally:
             if response is not None:
                 response.close()
+        if failure is not None:
+            # Raised outside the handler: the failure must not keep the original exception as
+            # its context, whose traceback holds the partial body (up to the cap) alive.
+            exchange.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
+            exchange.error = str(failure)
+            self._record(exchange)
+            raise failure
+        assert response is not None
         exchange.response_body = summarise_body(body, response.headers.get("content-type", ""))
         exchange.elapsed_ms = round((time.monotonic() - started) * 1000, 1)
         self._record(exchange)

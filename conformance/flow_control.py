@@ -36,6 +36,7 @@ TRANSIENT_RETRIES = 2
 """Re-sends of an idempotent GET after a reset or a truncated answer."""
 _BACKOFF_BASE_S = 0.5
 _BACKOFF_MAX_S = 8.0
+_MIN_WAIT_S = 0.1
 THROTTLE_STATUSES = frozenset({429, 503})
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "DELETE", "OPTIONS"})
 
@@ -90,10 +91,14 @@ def should_retry(method: str, path: str, status: int, headers: Mapping[str, str]
 
 def backoff_s(attempt: int, headers: Mapping[str, str]) -> float:
     """How long to wait before re-send number ``attempt`` (0-based): the provider's value
-    capped at ``RETRY_WAIT_CAP_S``, else exponential backoff from 0.5 s to 8 s with up to 25 %
-    jitter taken off (so that many waiting threads do not come back at once)."""
+    (at least 0.1 s doubling per attempt, up to 4 s) capped at ``RETRY_WAIT_CAP_S``, else
+    exponential backoff from 0.5 s to 8 s with up to 25 % jitter taken off (so that many
+    waiting threads do not come back at once)."""
     asked = server_wait_s(headers)
     if asked is not None:
-        return min(asked, RETRY_WAIT_CAP_S)
+        # A floor, doubling per attempt: "Retry-After: 0" (or a date in the past) on every
+        # answer must not turn the retry deadline into hundreds of requests.
+        floor = min(_MIN_WAIT_S * 2**attempt, _BACKOFF_MAX_S / 2)
+        return min(max(asked, floor), RETRY_WAIT_CAP_S)
     base = min(_BACKOFF_BASE_S * 2**attempt, _BACKOFF_MAX_S)
     return base * (1 - 0.25 * random.random())

@@ -8,6 +8,7 @@ Used by ``client.Client`` and by the SDK oracle's transport (``sdk.sdk_client``)
 
 from __future__ import annotations
 
+import io
 import json
 import re
 import threading
@@ -237,15 +238,41 @@ class _Deflate:
         return self._obj.flush()
 
 
+MEDIA_READS_AT_ONCE = 2
+"""Media bodies (over ``JSON_BODY_CAP``) read at the same time, process-wide: with the cap per
+body this bounds what concurrent downloads can hold at once (2 x 128 MiB)."""
+media_slots = threading.BoundedSemaphore(MEDIA_READS_AT_ONCE)
+
+
+def media_cap(seconds: str | int | float, size: str) -> int:
+    """A cap for the ``/content`` body of a job of ``seconds`` at ``size`` (``WxH``):
+    2 bytes per pixel per second of video — about 20x what H.264 needs for good quality at
+    30 fps — never under 32 MiB (images, short clips) nor over ``MEDIA_BODY_CAP``."""
+    try:
+        width, height = (int(n) for n in size.lower().split("x", 1))
+        estimate = int(float(seconds) * width * height * 2)
+    except (ValueError, TypeError):
+        return MEDIA_BODY_CAP
+    return max(32 * MiB, min(MEDIA_BODY_CAP, estimate))
+
+
 def read_bounded(chunks: Iterator[bytes], decoder: BoundedDecoder, deadline: float) -> bytes:
-    """Join the decoded ``chunks`` of a body; ``Overrun`` past the cap or the deadline."""
-    parts: list[bytes] = []
-    for chunk in chunks:
-        parts.append(decoder.feed(chunk))
-        if time.monotonic() > deadline:
-            raise Overrun("total deadline of the request exceeded while the body arrived")
-    parts.append(decoder.flush())
-    return b"".join(parts)
+    """Join the decoded ``chunks`` of a body; ``Overrun`` past the cap or the deadline.
+
+    Collected in a ``BytesIO``, whose ``getvalue()`` hands its buffer over without a copy, so a
+    body costs its size once, not twice as a list of chunks and their join would.
+    """
+    buffer = io.BytesIO()
+    try:
+        for chunk in chunks:
+            buffer.write(decoder.feed(chunk))
+            if time.monotonic() > deadline:
+                raise Overrun("total deadline of the request exceeded while the body arrived")
+        buffer.write(decoder.flush())
+        return buffer.getvalue()
+    except BaseException:
+        buffer.close()  # frees the partial body now, not when the traceback goes
+        raise
 
 
 # --- JSON ----------------------------------------------------------------------------------------

@@ -28,12 +28,12 @@ import httpx2
 
 from conformance.client import Response, summarise_body
 from conformance.config import Target
-from conformance.flow_control import is_billable
+from conformance.flow_control import RETRY_WAIT_CAP_S, is_billable
 from conformance.flow_control import should_retry as flow_control_retry
 from conformance.http_limits import parse_json
 from conformance.redact import redact_headers, redact_text
 from conformance.report.model import Exchange
-from conformance.sdk_transport import GuardedTransport, SdkProviderFault
+from conformance.sdk_transport import GuardedTransport, SdkProviderFault, SdkRunDeadline
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
@@ -168,6 +168,17 @@ class _OracleOpenAI(openai.OpenAI):
             return False
         return super()._should_retry(response)
 
+    def _calculate_retry_timeout(
+        self,
+        remaining_retries: int,
+        options: Any,
+        response_headers: httpx2.Headers | None = None,
+    ) -> float:
+        # The SDK waits up to 120 s when Retry-After asks; the run waits at most
+        # RETRY_WAIT_CAP_S per answer, as the Client does (a run must stay bounded).
+        wait = super()._calculate_retry_timeout(remaining_retries, options, response_headers)
+        return min(wait, RETRY_WAIT_CAP_S)
+
 
 def sdk_client(
     target: Target,
@@ -175,16 +186,19 @@ def sdk_client(
     *,
     strict: bool,
     transport: httpx2.BaseTransport | None = None,
+    run_ends_at: float | None = None,
 ) -> openai.OpenAI:
     """An ``OpenAI`` client for ``target`` (``x-api-key`` added when the profile needs it);
     ``transport`` replaces the network (tests) and is wrapped by ``GuardedTransport`` all the
-    same. Both validation modes keep the SDK's default retries (flow control is not a finding);
+    same; past ``run_ends_at`` (``time.monotonic()``, e.g. ``Client.run_ends_at``) nothing is
+    sent and the call raises ``SdkRunDeadline``. Both validation modes keep the SDK's default
+    retries (flow control is not a finding), each wait capped at ``RETRY_WAIT_CAP_S``;
     billable creates are retried only on 429 or a 503 with ``Retry-After``."""
     headers = {"x-api-key": target.api_key} if target.auth in ("x-api-key", "both") else None
     http_client = openai.DefaultHttpxClient(
         event_hooks={"response": [transcript.on_response]},
         timeout=target.request_timeout_s,
-        transport=GuardedTransport(target, transport),
+        transport=GuardedTransport(target, transport, run_ends_at),
     )
     return _OracleOpenAI(
         base_url=target.base_url,
@@ -221,6 +235,19 @@ def bounded_poll(
         videos._sleep = original  # type: ignore[method-assign]
 
 
+def detached(exc: Exception) -> Exception:
+    """``exc`` without its tracebacks (its cause and context chain too), to be kept in a
+    record: a traceback holds every frame's locals alive, among them a partial body of up to
+    the media cap that the SDK was reading when the bound stopped it."""
+    seen: set[int] = set()
+    link: BaseException | None = exc
+    while link is not None and id(link) not in seen:
+        seen.add(id(link))
+        link.__traceback__ = None
+        link = link.__cause__ or link.__context__
+    return exc
+
+
 def describe_sdk_error(exc: Exception) -> str:
     """One redacted line for an exception the SDK raised on a vendor response."""
     if isinstance(exc, openai.APIStatusError):
@@ -233,7 +260,9 @@ def is_network_error(exc: Exception) -> bool:
     harness/network error, never the vendor's failure. A provider that answered badly (a reset
     after connecting, a malformed or cut-off answer, a body over its cap, a total deadline run
     out, an unsafe redirect) is the provider's failure: ``is_provider_fault``."""
-    if not isinstance(exc, openai.APIConnectionError) or isinstance(exc, SdkProviderFault):
+    if not isinstance(exc, openai.APIConnectionError) or isinstance(
+        exc, SdkProviderFault | SdkRunDeadline
+    ):
         return False
     cause = exc.__cause__
     return cause is None or isinstance(cause, httpx2.ConnectError | httpx2.ConnectTimeout)
@@ -241,7 +270,16 @@ def is_network_error(exc: Exception) -> bool:
 
 def is_provider_fault(exc: Exception) -> bool:
     """The SDK got an answer that is not usable HTTP (see ``is_network_error``)."""
-    return isinstance(exc, openai.APIConnectionError) and not is_network_error(exc)
+    return (
+        isinstance(exc, openai.APIConnectionError)
+        and not isinstance(exc, SdkRunDeadline)
+        and not is_network_error(exc)
+    )
+
+
+def is_run_deadline(exc: Exception) -> bool:
+    """The SDK's request was not sent because the run's deadline had passed."""
+    return isinstance(exc, SdkRunDeadline)
 
 
 @dataclass
@@ -273,6 +311,7 @@ def drive_create_and_poll(
     params: Mapping[str, str],
     stop: threading.Event | None = None,
     transport: httpx2.BaseTransport | None = None,
+    run_ends_at: float | None = None,
 ) -> SdkJobRun:
     """``create_and_poll`` with ``params`` through a lax client (the integrator's default), then
     ``download_content`` when it returned the job completed; never raises for what the SDK does.
@@ -282,13 +321,15 @@ def drive_create_and_poll(
     """
     transcript = SdkTranscript()
     run = SdkJobRun(transcript)
-    client = sdk_client(target, transcript, strict=False, transport=transport)
+    client = sdk_client(
+        target, transcript, strict=False, transport=transport, run_ends_at=run_ends_at
+    )
     try:
         with quiet(), bounded_poll(client, target.job_timeout_s, stop):
             try:
                 run.video = client.videos.create_and_poll(**dict(params))  # type: ignore[arg-type]
             except Exception as exc:
-                run.error = exc
+                run.error = detached(exc)
                 return run
             if getattr(run.video, "status", None) != "completed":
                 return run
@@ -296,25 +337,31 @@ def drive_create_and_poll(
             try:
                 run.content = client.videos.download_content(run.video.id).content
             except Exception as exc:
-                run.error = exc
+                run.error = detached(exc)
     finally:
         client.close()
     return run
 
 
 def drive_remix(
-    target: Target, source_id: str, prompt: str, transport: httpx2.BaseTransport | None = None
+    target: Target,
+    source_id: str,
+    prompt: str,
+    transport: httpx2.BaseTransport | None = None,
+    run_ends_at: float | None = None,
 ) -> SdkCall:
     """``client.videos.remix(source_id, prompt=prompt)`` through a lax client; never raises for
     what the SDK does (a body that breaks it is ``error``, the raw answer is in the transcript)."""
     transcript = SdkTranscript()
     call = SdkCall(transcript)
-    client = sdk_client(target, transcript, strict=False, transport=transport)
+    client = sdk_client(
+        target, transcript, strict=False, transport=transport, run_ends_at=run_ends_at
+    )
     try:
         with quiet():
             call.value = client.videos.remix(source_id, prompt=prompt)
     except Exception as exc:
-        call.error = exc
+        call.error = detached(exc)
     finally:
         client.close()
     return call

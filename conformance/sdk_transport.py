@@ -45,6 +45,14 @@ with warnings.catch_warnings():
     import openai
 
 
+class SdkRunDeadline(openai.APIConnectionError):
+    """The run's deadline has passed: the SDK's request was not sent (the SDK does not retry
+    an ``OpenAIError``). The counterpart of ``client.RunDeadlineExceeded``."""
+
+    def __init__(self, request: httpx2.Request) -> None:
+        super().__init__(message="not sent: the run deadline has passed", request=request)
+
+
 class SdkProviderFault(openai.APIConnectionError):
     """The provider answered the SDK, but not with usable HTTP (over a cap, past the total
     deadline, cut off after a billable create was sent). An ``APIConnectionError`` so that the
@@ -69,7 +77,13 @@ def _deadline_transport() -> httpx2.HTTPTransport:
 class GuardedTransport(httpx2.BaseTransport):
     """Wraps ``inner`` (default: httpx2's transport on a deadline-bound network backend)."""
 
-    def __init__(self, target: Target, inner: httpx2.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        target: Target,
+        inner: httpx2.BaseTransport | None = None,
+        run_ends_at: float | None = None,
+    ) -> None:
+        self._run_ends_at = run_ends_at
         self._origin = _origin(target.base_url)
         self._key = target.api_key
         self._timeout = target.request_timeout_s
@@ -82,7 +96,11 @@ class GuardedTransport(httpx2.BaseTransport):
                 del request.headers[name]
         billable = is_billable(request.method, request.url.path)
         started = time.monotonic()
+        if self._run_ends_at is not None and started >= self._run_ends_at:
+            raise SdkRunDeadline(request)
         deadline = started + self._timeout
+        if self._run_ends_at is not None:
+            deadline = min(deadline, self._run_ends_at)
         what = f"{request.method} {request.url}"
         try:
             with deadline_scope(deadline):

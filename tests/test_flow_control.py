@@ -57,3 +57,9 @@ def test_creates_retry_only_on_answers_that_prove_no_job() -> None:
     assert not should_retry("POST", "/videos", 500, {"Retry-After": "1"})
     assert should_retry("GET", "/videos/v", 503, {})
     assert not should_retry("GET", "/videos/v", 404, {})
+
+
+def test_retry_after_zero_cannot_make_a_busy_loop() -> None:
+    waits = [backoff_s(n, {"Retry-After": "0"}) for n in range(8)]
+    assert waits[0] == pytest.approx(0.1) and waits[3] == pytest.approx(0.8)
+    assert sum(waits) > 10  # eight answers take over ten seconds, not a burst

@@ -67,3 +67,12 @@ def test_socket_operations_get_what_is_left_of_the_deadline() -> None:
         assert left is not None and 0.5 < left <= 1.0
     with deadline_scope(time.monotonic() - 1), pytest.raises(httpcore.ReadTimeout):
         _bounded(30.0, httpcore.ReadTimeout)
+
+
+def test_media_cap_follows_the_job() -> None:
+    from conformance.http_limits import MEDIA_BODY_CAP, MiB, media_cap
+
+    assert media_cap("4", "720x1280") == 32 * MiB  # 7 MB estimate, floor
+    assert media_cap("12", "1792x1024") == 12 * 1792 * 1024 * 2
+    assert media_cap("60", "1920x1080") == MEDIA_BODY_CAP
+    assert media_cap("4", "bogus") == MEDIA_BODY_CAP

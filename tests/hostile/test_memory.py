@@ -28,7 +28,23 @@ _SCRIPT = textwrap.dedent(
     with running_hostile() as server:
         target = Target(name="m", base_url=server.url(behaviour), api_key="sk-mem-0123456789",
                         request_timeout_s=30)
-        for _ in range(int(sys.argv[4])):
+        if via == "client-threads":
+            # Four downloads at once through one client, as the job pool makes them.
+            import threading
+            outcomes = []
+            with Client(target) as client:
+                def download():
+                    try:
+                        client.content("video_hostile1")
+                    except TransportFailure as exc:
+                        outcomes.append(type(exc).__name__)
+                threads = [threading.Thread(target=download) for _ in range(int(sys.argv[4]))]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+            outcome = ",".join(sorted(set(outcomes)))
+        for _ in range(int(sys.argv[4]) if via != "client-threads" else 0):
             if via == "client":
                 with Client(target) as client:
                     try:
@@ -59,6 +75,7 @@ _SCRIPT = textwrap.dedent(
     ("behaviour", "route", "via", "repeat", "expected"),
     [
         ("endless", "content", "client", 1, "ProviderFault"),
+        ("endless", "content", "client-threads", 4, "ProviderFault"),
         ("huge-json", "retrieve", "client", 3, "ProviderFault"),
         ("gzip-bomb", "retrieve", "client", 3, "ProviderFault"),
         ("endless", "content", "sdk", 1, "SdkProviderFault"),

@@ -123,3 +123,35 @@ def test_a_trickling_server_cannot_hold_the_sdk(hostile: HostileServer) -> None:
     assert time.monotonic() - started < 3.5
     assert error is not None and is_provider_fault(error)
     assert "no complete response within 2 s" in describe_sdk_error(error)
+
+
+def test_nothing_is_sent_after_the_run_deadline(hostile: HostileServer) -> None:
+    from conformance.sdk import is_run_deadline
+
+    before = len(hostile.received)
+    transcript = SdkTranscript()
+    client = sdk_client(
+        _target(hostile, "ok"), transcript, strict=False, run_ends_at=time.monotonic() - 1
+    )
+    with quiet(), pytest.raises(Exception) as caught:
+        client.videos.retrieve("video_hostile1")
+    assert is_run_deadline(caught.value)
+    assert not is_network_error(caught.value) and not is_provider_fault(caught.value)
+    assert len(hostile.received) == before
+
+
+def test_sdk_waits_are_capped() -> None:
+    import httpx2
+
+    from conformance.flow_control import RETRY_WAIT_CAP_S
+
+    target = Target(name="t", base_url="http://127.0.0.1:9/v1", api_key=KEY)
+    client = sdk_client(target, SdkTranscript(), strict=False)
+    wait = client._calculate_retry_timeout(2, _options(), httpx2.Headers({"retry-after": "100"}))
+    assert wait == RETRY_WAIT_CAP_S
+
+
+def _options() -> Any:
+    from openai._models import FinalRequestOptions
+
+    return FinalRequestOptions.construct(method="get", url="/videos")
