@@ -294,6 +294,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             fuzz=fuzz_facts,
             deferred=list(ctx.shared.get("deferred", [])),
             features=features.to_report(),
+            flow_control={"throttled": client.throttles, "retries": client.retries},
             harness_errors=harness_errors,
             complete=complete,
         )

@@ -91,6 +91,20 @@ def render_summary(report: Report, *, html_link: str | None = "report.html") -> 
             f"| {cell(f.feature)}{core} | {FEATURE_MARKS[f.status]} | {f.counts['passed']} | "
             f"{f.counts['failed']} | {other} |"
         )
+    if report.features:
+        found = "; ".join(
+            f"{name} {entry['state']}"
+            + (f" ({cell(entry['evidence'], 80)})" if entry["evidence"] else "")
+            for name, entry in report.features.items()
+        )
+        out += ["", f"**Extended features:** {found}."]
+    flow = report.flow_control
+    if flow.get("throttled"):
+        out += [
+            "",
+            f"**Flow control:** {flow['throttled']} answer(s) were 429/503 and waited out "
+            f"({flow.get('retries', 0)} request(s) sent again); flow control is never a finding.",
+        ]
     billing = report.billing
     out += [
         "",

@@ -110,6 +110,9 @@ class Report:
     deferred: list[dict[str, Any]] = field(default_factory=list)
     """Checks waiting on a later run (expiry), as recorded in the report dir's state file."""
     harness_errors: list[str] = field(default_factory=list)
+    flow_control: dict[str, int] = field(default_factory=dict)
+    """``throttled`` (429/503 answers waited out) and ``retries`` (requests sent again) of the
+    checker's own client: flow control is reported, never judged."""
     features: dict[str, dict[str, str]] = field(default_factory=dict)
     """Per extended feature: ``state`` (declared, detected, absent, denied, untested) and the
     answer that decided it (``evidence``)."""
@@ -173,6 +176,7 @@ class Report:
             "deferred": self.deferred,
             "harness_errors": self.harness_errors,
             "features": self.features,
+            "flow_control": self.flow_control,
             "checks": [c.to_dict() for c in self.checks],
             "jobs": [asdict(j) for j in self.jobs],
         }
@@ -210,6 +214,7 @@ class Report:
             deferred=data.get("deferred", []),
             harness_errors=data.get("harness_errors", []),
             features=data.get("features", {}),
+            flow_control=data.get("flow_control", {}),
             format=data.get("format", REPORT_FORMAT),
             complete=data.get("complete", True),
         )
