@@ -91,6 +91,10 @@ def render_summary(report: Report, *, html_link: str | None = "report.html") -> 
             f"| {cell(f.feature)}{core} | {FEATURE_MARKS[f.status]} | {f.counts['passed']} | "
             f"{f.counts['failed']} | {other} |"
         )
+    notes = [c for c in report.checks if c.kind == "note"]
+    if notes:
+        out += ["", "### Notes", "", "Legal behaviour worth knowing; never a failure.", ""]
+        out += [f"- {cell(c.id)} {cell(c.title, 80)}: {cell(c.message, 300)}" for c in notes]
     billing = report.billing
     out += [
         "",
