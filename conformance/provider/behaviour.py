@@ -66,6 +66,9 @@ class Behaviour:
     validation_creates_job: bool = False
     """Fault: a request that is rejected with 400 still creates (and bills) a job."""
     validation_status: int = 400
+    unknown_model_status: int = 400
+    """Status of a create naming a model outside ``models_allowed`` (404 is OpenAI's
+    ``model_not_found``; a 5xx is a fault)."""
     error_param: bool = True
     """Fill ``error.param`` with the offending field; False leaves it null."""
 
@@ -147,6 +150,9 @@ class Behaviour:
     """Fault: /content answers bytes that are not an MP4."""
     content_redirect: bool = False
     """Answer /content with 302 to a signed URL on the same server instead of the bytes (F3)."""
+    content_redirect_foreign_keyed: bool = False
+    """Fault: the redirect goes to another origin (the loopback host spelt the other way) whose
+    URL also demands the API key, which clients drop across origins (F3)."""
     expiry_enforced: bool = True
     """After ``expires_at``, /content is 404. False keeps serving (a fault)."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance import catalog
+from conformance import SUITE_VERSION, catalog
 from conformance.redact import register_secret
 from conformance.report.writers import write_all
 
@@ -121,7 +121,7 @@ def test_junit_has_one_testcase_per_check_and_the_right_counts(tmp_path: Path) -
     skipped = by_name["VID-REMIX-001"].find("skipped")
     assert skipped is not None and "not declared" in skipped.get("message", "")
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
-    assert props["tool.version"] == "0.1.0" and props["tool.suite_version"] == "1"
+    assert props["tool.version"] == "0.1.0" and props["tool.suite_version"] == SUITE_VERSION
     assert props["target.base_url"] == "https://api.sciforium.example/v1"
 
 
