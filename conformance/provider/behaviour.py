@@ -107,6 +107,8 @@ class Behaviour:
     """Keys never sent (e.g. {"prompt"})."""
     extra_fields: dict[str, Any] = field(default_factory=dict)
     """Constant extra keys added to every Video (e.g. {"quality": "standard"})."""
+    extra_fields_by_model: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Extra keys per job model, over ``extra_fields``, e.g. {"sora-2-pro": {"quality": "high"}}."""
     url_field: bool = False
     """Add ``url`` (absolute URL of /content) to completed Videos."""
     completed_at_early: bool = False
