@@ -170,6 +170,29 @@ def test_bearer_refused_fails_auth_003(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_a_declared_extra_size_is_a_note_of_strict_sdk_parsing(tmp_path: Path) -> None:
+    """A job of a documented extra size echoes it; the SDK's strict size literal rejects that."""
+    profile = tmp_path / "extra-size.toml"
+    profile.write_text(
+        'name = "extra-size"\nbundled = true\nmodel = "sora-2"\nfeatures = ["list"]\n'
+        '[extensions]\nsizes = ["640x480"]\n',
+        encoding="utf-8",
+    )
+    sizes = ["720x1280", "1280x720", "1024x1792", "1792x1024", "640x480"]
+    result = run_reference(
+        tmp_path,
+        only=["VID-EXT-002", "VID-SDK-002", "VID-CREATE-002"],
+        profile=str(profile),
+        overrides={"sizes_allowed": sizes},
+    )
+    checks = {c.id: c for c in result.report.checks}
+    assert checks["VID-EXT-002"].kind == "extension" and checks["VID-EXT-002"].outcome == "passed"
+    sdk = checks["VID-SDK-002"]
+    assert (sdk.outcome, sdk.kind) == ("passed", "note"), sdk.message
+    assert "640x480" in sdk.message
+
+
+@pytest.mark.slow
 def test_stuck_jobs_fail_life_008(tmp_path: Path) -> None:
     """Jobs that never finish within the job timeout (A9, A10)."""
     result = run_reference(
