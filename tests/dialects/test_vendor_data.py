@@ -156,3 +156,13 @@ def test_hostless_profile_demands_a_base_url(name: str) -> None:
         resolve_target(
             Overrides(profile=name), env={"FOURALL_API_KEY": "k", "TASK_GATEWAY_API_KEY": "k"}
         )
+
+
+def test_a_dialect_run_exercises_the_failure_path() -> None:
+    """``run --provider-dialect`` adds the provider's failing prompt when the profile has none
+    (apiyi documents failed jobs without ``error``); a run against the real service does not."""
+    env = {"APIYI_API_KEY": "k"}
+    bundled = resolve_target(Overrides(profile="apiyi", bundled=True), env=env)
+    assert bundled.bundled and "[[fail]]" in bundled.failing_prompt
+    real = resolve_target(Overrides(profile="apiyi"), env=env)
+    assert not real.bundled and real.failing_prompt == ""
