@@ -4,4 +4,4 @@ __version__ = "0.1.0"
 
 # The version of the check catalogue. Bump it whenever a check is added, removed or changes
 # meaning: reports of different suite versions are not comparable without saying so.
-SUITE_VERSION = "1"
+SUITE_VERSION = "2"

@@ -373,6 +373,12 @@ def resolve_target(
     )
     timeouts = data.get("timeouts", {})
     model = flags.model or data.get("model") or None
+    failing_prompt = str(data.get("failing_prompt") or "")
+    if bundled and not failing_prompt:
+        # The bundled provider fails any job whose prompt carries its marker, whatever dialect
+        # it speaks: a vendor profile checked against it exercises the failure path too.
+        reference = load_profile(PROFILES_DIR / "reference.toml")
+        failing_prompt = str(reference.get("failing_prompt") or "")
     name = str(data.get("name") or (urlsplit(base_url).hostname or "target"))
     return Target(
         name=name,
@@ -387,7 +393,7 @@ def resolve_target(
         absent_features=frozenset(absent),
         extension_seconds=ext_seconds,
         extension_sizes=ext_sizes,
-        failing_prompt=str(data.get("failing_prompt") or ""),
+        failing_prompt=failing_prompt,
         create_status=create_status,
         budget=limits,
         job_timeout_s=flags.job_timeout_s

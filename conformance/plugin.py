@@ -75,7 +75,8 @@ Fixtures
              the pool (list items, remix and SDK responses) so the object checks judge it too.
 ``check``    ``CheckRecorder`` of the running test: ``check.note(msg)`` (message when it
              passes), ``check.extension(msg)`` (passed with ``kind="extension"``: the vendor
-             accepts more than the contract, as declared), ``check.detail(key, value)``,
+             accepts more than the contract, as declared), ``check.observe(msg)`` (passed
+             with ``kind="note"``: legal but worth knowing), ``check.detail(key, value)``,
              ``check.attach(*exchanges)`` (extra evidence, e.g. ``job.create.exchange``).
 ``require_feature``  ``require_feature("remix")`` raises ``Unsupported`` unless declared.
 ``ctx``      the whole ``SuiteContext``: ``run_tag`` (in every prompt the run sends),
@@ -215,6 +216,11 @@ class CheckRecorder:
     def extension(self, message: str) -> None:
         """Mark a pass as a declared extension (the vendor accepts more than the contract)."""
         self.kind = "extension"
+        self.message = message
+
+    def observe(self, message: str) -> None:
+        """Mark a pass as a note: legal behaviour worth knowing, reported and never gated."""
+        self.kind = "note"
         self.message = message
 
     def detail(self, key: str, value: Any) -> None:
@@ -394,7 +400,7 @@ class ConformancePlugin:
         )
         self._results.setdefault(cid, []).append(result)
         if self._ctx.progress is not None:
-            label = "extension" if result.kind == "extension" else outcome
+            label = result.kind if result.kind in ("extension", "note") else outcome
             line = f"{label:>11}  {cid:<16} {entry.title}"
             if outcome != "passed" and message:
                 line += f"\n{'':>13}{message[:160]}"
@@ -425,6 +431,11 @@ def _combine(runs: list[CheckResult]) -> CheckResult:
     messages = [r.message for r in runs if r.message and r.outcome == worst.outcome]
     evidence = [e for r in runs for e in r.evidence][:EVIDENCE_LIMIT_FAILED]
     details = {k: v for r in runs for k, v in r.details.items()}
+    kind = worst.kind
+    if worst.outcome == "passed":
+        # A note or an extension seen in one of the passing tests must not be lost.
+        kinds = {r.kind for r in runs}
+        kind = next((k for k in ("extension", "note") if k in kinds), worst.kind)
     return CheckResult(
         id=worst.id,
         title=worst.title,
@@ -434,7 +445,7 @@ def _combine(runs: list[CheckResult]) -> CheckResult:
         message="; ".join(dict.fromkeys(messages)),
         reference=worst.reference,
         core=worst.core,
-        kind=worst.kind,
+        kind=kind,
         evidence=evidence,
         details=details,
         duration_s=round(sum(r.duration_s for r in runs), 3),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from conformance import SUITE_VERSION
+from conformance import SUITE_VERSION, traceability
 from conformance.catalog import CHECKS, CORE_FEATURES, FEATURES, Check
 from conformance.fuzz.catalog import PROPERTY_CHECKS
 
@@ -49,6 +49,7 @@ def render_markdown() -> str:
             cells = [c.id, c.level, c.title, c.reference, c.why]
             lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
         lines.append("")
+    lines += traceability.render_markdown({c.id for c in catalogue()})
     return "\n".join(lines)
 
 

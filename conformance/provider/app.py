@@ -118,7 +118,8 @@ class ProviderApp:
         name, handler = routes[request.method]
         if name in self.b.routes_disabled:
             raise self._invalid_url(request, self.b.disabled_route_status)
-        if name != "signed" and name not in self.b.auth_exempt_routes:
+        signed_keyed = name == "signed" and self.b.content_redirect_foreign_keyed
+        if (name != "signed" or signed_keyed) and name not in self.b.auth_exempt_routes:
             self._authenticate(request)
         return await handler(request, video_id)
 
@@ -484,7 +485,13 @@ class ProviderApp:
                 "signature": self._signature(job.id, variant, expires),
             }
         )
-        return f"{request.base_url}signed/content?{query}"
+        base = str(request.base_url)
+        if self.b.content_redirect_foreign_keyed:
+            # Same server, another origin: clients treat the hop as cross-origin.
+            host = request.url.hostname or ""
+            other = "localhost" if host == "127.0.0.1" else "127.0.0.1"
+            base = base.replace(f"//{host}", f"//{other}", 1)
+        return f"{base}signed/content?{query}"
 
     def _signature(self, video_id: str, variant: str, expires: str) -> str:
         message = f"{video_id}\n{variant}\n{expires}".encode()

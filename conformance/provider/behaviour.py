@@ -66,6 +66,9 @@ class Behaviour:
     validation_creates_job: bool = False
     """Fault: a request that is rejected with 400 still creates (and bills) a job."""
     validation_status: int = 400
+    unknown_model_status: int = 400
+    """Status of a create naming a model outside ``models_allowed`` (404 is OpenAI's
+    ``model_not_found``; a 5xx is a fault)."""
     error_param: bool = True
     """Fill ``error.param`` with the offending field; False leaves it null."""
 
@@ -104,6 +107,8 @@ class Behaviour:
     """Keys never sent (e.g. {"prompt"})."""
     extra_fields: dict[str, Any] = field(default_factory=dict)
     """Constant extra keys added to every Video (e.g. {"quality": "standard"})."""
+    extra_fields_by_model: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Extra keys per job model, over ``extra_fields``, e.g. {"sora-2-pro": {"quality": "high"}}."""
     url_field: bool = False
     """Add ``url`` (absolute URL of /content) to completed Videos."""
     completed_at_early: bool = False
@@ -147,6 +152,9 @@ class Behaviour:
     """Fault: /content answers bytes that are not an MP4."""
     content_redirect: bool = False
     """Answer /content with 302 to a signed URL on the same server instead of the bytes (F3)."""
+    content_redirect_foreign_keyed: bool = False
+    """Fault: the redirect goes to another origin (the loopback host spelt the other way) whose
+    URL also demands the API key, which clients drop across origins (F3)."""
     expiry_enforced: bool = True
     """After ``expires_at``, /content is 404. False keeps serving (a fault)."""
 

@@ -180,6 +180,11 @@ FAULTS.update(
             {"content_redirect": True},
         ),
         Fault(
+            "content-redirect-foreign-keyed",
+            "/content answers 302 to another origin whose URL still demands the API key (F3)",
+            {"content_redirect": True, "content_redirect_foreign_keyed": True},
+        ),
+        Fault(
             "variant-ignored",
             "variant is ignored: the MP4 for thumbnail and spritesheet (F1)",
             {"variant_ignored": True},
@@ -226,6 +231,11 @@ FAULTS.update(
             {"prompt_max_chars": None},
         ),
         Fault("accept-unknown-model", "any model string is accepted", {"models_allowed": None}),
+        Fault(
+            "unknown-model-500",
+            "an unknown model is refused with 500 instead of a client error",
+            {"unknown_model_status": 500},
+        ),
         Fault(
             "error-param-null", "validation errors leave error.param null", {"error_param": False}
         ),

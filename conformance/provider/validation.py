@@ -196,6 +196,7 @@ def _model(value: Any, b: Behaviour) -> str:
         raise invalid(
             "model",
             f"Invalid value: {value!r}. Supported values are: {_listing(b.models_allowed)}.",
+            status=b.unknown_model_status,
         )
     if not value:
         raise invalid("model", "Invalid 'model': expected a non-empty string.")

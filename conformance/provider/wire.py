@@ -126,6 +126,7 @@ def video(
     if b.url_field and status == "completed":
         body["url"] = content_url
     body.update(b.extra_fields)
+    body.update(b.extra_fields_by_model.get(job.model, {}))
     for key in b.omit_keys:
         body.pop(key, None)
     if b.omit_null_keys:

@@ -8,7 +8,7 @@ Rules, in order:
    outcome that is not baselined → exit 3 (no claim either way);
 4. else 0.
 
-MAY failures and ``extension`` results never gate. A baselined check that was skipped,
+MAY failures, ``extension`` and ``note`` results never gate. A baselined check that was skipped,
 unsupported, errored or absent is tolerated and listed as "not verified".
 """
 

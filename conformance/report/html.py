@@ -103,6 +103,7 @@ def render_html(report: Report) -> str:
             levels=LEVELS,
             problems=problems_first(report),
             extensions=[c for c in report.checks if c.kind == "extension"],
+            notes=[c for c in report.checks if c.kind == "note"],
             features=feature_rollup(report),
             jobs=jobs,
             status_colours=STATUS_COLOURS,

@@ -85,9 +85,9 @@ def render_junit(report: Report) -> str:
             node.text = _clean(_body(c))
         elif c.outcome in ("skipped", "unsupported"):
             ET.SubElement(case, "skipped", message=_clean(f"{c.outcome}: {c.message}".rstrip(": ")))
-        elif c.kind == "extension":
+        elif c.kind in ("extension", "note"):
             out = ET.SubElement(case, "system-out")
-            out.text = _clean(f"extension ({c.outcome}): {c.message}")
+            out.text = _clean(f"{c.kind} ({c.outcome}): {c.message}")
     if report.harness_errors:
         ET.SubElement(suite, "system-err").text = _clean("\n".join(report.harness_errors))
     ET.indent(suites)

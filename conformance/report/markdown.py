@@ -105,6 +105,10 @@ def render_summary(report: Report, *, html_link: str | None = "report.html") -> 
             f"**Flow control:** {flow['throttled']} answer(s) were 429/503 and waited out "
             f"({flow.get('retries', 0)} request(s) sent again); flow control is never a finding.",
         ]
+    notes = [c for c in report.checks if c.kind == "note"]
+    if notes:
+        out += ["", "### Notes", "", "Legal behaviour worth knowing; never a failure.", ""]
+        out += [f"- {cell(c.id)} {cell(c.title, 80)}: {cell(c.message, 300)}" for c in notes]
     billing = report.billing
     out += [
         "",

@@ -12,7 +12,7 @@ from typing import Any, Literal
 Outcome = Literal["passed", "failed", "unsupported", "skipped", "error"]
 Level = Literal["MUST", "SHOULD", "MAY"]
 Verdict = Literal["conformant", "partial", "nonconformant", "error"]
-Kind = Literal["violation", "extension"]
+Kind = Literal["violation", "extension", "note"]
 
 OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "unsupported", "skipped", "error")
 LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "MAY")
@@ -53,7 +53,9 @@ class CheckResult:
     reference: str = ""
     core: bool = False
     kind: Kind = "violation"
-    """``extension``: the vendor accepts more than the contract; reported, never failed."""
+    """``extension``: the vendor accepts more than the contract; reported, never failed.
+    ``note``: a pass with an observation that is legal but worth knowing (content served from
+    another origin, an unknown model accepted); reported under "Notes", never gates."""
     evidence: list[Exchange] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     """Free-form structured facts (failing example, curl command, observed values)."""

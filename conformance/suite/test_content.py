@@ -132,19 +132,32 @@ def test_content_refused_before_completion(jobs: Jobs, check: CheckRecorder) -> 
 def test_content_served_directly(jobs: Jobs, check: CheckRecorder) -> None:
     _, response = _downloaded(jobs, check)
     check.attach(*response.exchanges)
-    if response.redirects:
-        hop = response.redirects[0]
-        where = "another host" if hop.cross_origin else "the same host"
-        raise AssertionError(
-            f"/content answered {hop.status} to {where}: clients without redirect following "
-            "raise; credentials are not forwarded across hosts"
+    if not response.redirects:
+        check.note("/content served the bytes itself")
+        return
+    hop = response.redirects[0]
+    where = "another origin" if hop.cross_origin else "the same origin"
+    # The SDK's default client follows redirects and drops Authorization across origins
+    # (api §5.8), so a redirect is legal when its target serves the bytes without the key.
+    assert response.status == 200, (
+        f"/content answered {hop.status} to {where}, which then answered {describe(response)}"
+        + (
+            " without the API key (clients drop it across origins)"
+            if hop.credentials_dropped
+            else ""
         )
-    check.note("/content served the bytes itself")
+    )
+    check.observe(
+        f"/content answered {hop.status} to {where}; the target served the bytes"
+        + (" without the API key" if hop.credentials_dropped else "")
+        + ": clients without redirect following raise on it (dev F3)"
+    )
 
 
 def _variant(
-    features: FeatureMap, jobs: Jobs, check: CheckRecorder, variant: str, mime: str
-) -> None:
+    features: FeatureMap, jobs: Jobs, check: CheckRecorder, variant: str, mimes: tuple[str, ...]
+) -> str:
+    """Judge one image variant; ``mimes`` are the labels allowed. Returns the label served."""
     features.require("variants")
     job = jobs.completed("main")
     fault = job.variant_faults.get(variant)
@@ -159,22 +172,28 @@ def _variant(
     assert response.status == 200, f"variant={variant} answered {describe(response)}"
     sniffed = media.sniff(response.content)
     label = response.content_type
-    assert label == mime, (
-        f"variant={variant} is labelled {label!r} (bytes look like {sniffed}), not {mime}"
+    wanted = " or ".join(mimes)
+    assert label in mimes, (
+        f"variant={variant} is labelled {label!r} (bytes look like {sniffed}), not {wanted}"
     )
-    assert sniffed == mime, (
-        f"variant={variant} is labelled {mime} but the bytes are {sniffed or 'unknown'}"
+    assert sniffed == label, (
+        f"variant={variant} is labelled {label} but the bytes are {sniffed or 'unknown'}"
     )
     image = media.probe_image(response.content)
     assert image.ok, f"variant={variant} does not decode as an image: {image.error}"
-    check.note(f"{mime}, {image.width}x{image.height}")
+    check.note(f"{label}, {image.width}x{image.height}")
+    return label
 
 
 @catalog.check("VID-CONTENT-007")
 def test_thumbnail_variant(features: FeatureMap, jobs: Jobs, check: CheckRecorder) -> None:
-    _variant(features, jobs, check, "thumbnail", "image/webp")
+    _variant(features, jobs, check, "thumbnail", ("image/webp",))
 
 
 @catalog.check("VID-CONTENT-008")
 def test_spritesheet_variant(features: FeatureMap, jobs: Jobs, check: CheckRecorder) -> None:
-    _variant(features, jobs, check, "spritesheet", "image/jpeg")
+    # The guide describes a JPEG spritesheet while the official spec declares only image/webp
+    # for images (api §2.3, §9.5): either is the contract, as long as the label is true.
+    label = _variant(features, jobs, check, "spritesheet", ("image/jpeg", "image/webp"))
+    if label == "image/webp":
+        check.observe("the spritesheet is WebP, as the spec declares; the guide describes a JPEG")

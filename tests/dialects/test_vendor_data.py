@@ -8,6 +8,10 @@ other here, without starting anything.
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 import pytest
 
 from conformance.config import Overrides, Target, resolve_target
@@ -20,6 +24,26 @@ HOSTLESS = {"4all", "task-gateway"}
 """Vendors whose documentation publishes no host: their profiles need --base-url."""
 FEATURE_ROUTES = {"list": "list", "delete": "delete", "remix": "remix"}
 PLACEHOLDER_URL = "https://vendor.example/v1"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def vendor_docs_dir() -> Path | None:
+    """The vendor pages the dialects quote: not shipped with the repository.
+
+    ``VIDEO_CONFORMANCE_VENDOR_DOCS`` names the folder; otherwise ``shared/vendor-docs`` next
+    to the checkout (or next to the folder holding it, for a worktree) is used when present.
+    """
+    named = os.environ.get("VIDEO_CONFORMANCE_VENDOR_DOCS")
+    candidates = [Path(named)] if named else []
+    candidates += [
+        ROOT.parent / "shared" / "vendor-docs",
+        ROOT.parents[1] / "shared" / "vendor-docs",
+    ]
+    return next((c for c in candidates if c.is_dir()), None)
+
+
+def _collapsed(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
 
 
 def vendor_target(name: str) -> Target:
@@ -59,6 +83,26 @@ def test_dialect_quotes_its_documentation(name: str) -> None:
         assert getattr(dialect.behaviour, deviation.field) != getattr(CONTRACT, deviation.field), (
             f"{deviation.field} restates the contract's default: not a deviation"
         )
+
+
+@pytest.mark.parametrize("name", VENDORS)
+def test_dialect_quotes_are_verbatim(name: str) -> None:
+    """Every ``doc`` is text of the vendor's page (whitespace collapsed; " ... " joins parts)."""
+    folder = vendor_docs_dir()
+    if folder is None:
+        pytest.skip("vendor pages not found: set VIDEO_CONFORMANCE_VENDOR_DOCS")
+    page = _collapsed((folder / f"{name}.txt").read_text(encoding="utf-8"))
+    for deviation in dialects.load(name).deviations:
+        for fragment in deviation.doc.split(" ... "):
+            assert _collapsed(fragment) in page, f"{deviation.field}: not on the page: {fragment!r}"
+
+
+@pytest.mark.parametrize("name", VENDORS)
+def test_dialect_sends_no_undocumented_poll_header(name: str) -> None:
+    """No vendor page shows openai-poll-after-ms, so no dialect sends it."""
+    dialect = dialects.load(name)
+    if all(d.field != "poll_after_ms" for d in dialect.deviations):
+        assert dialect.behaviour.poll_after_ms is None
 
 
 @pytest.mark.parametrize("name", VENDORS)
@@ -112,3 +156,13 @@ def test_hostless_profile_demands_a_base_url(name: str) -> None:
         resolve_target(
             Overrides(profile=name), env={"FOURALL_API_KEY": "k", "TASK_GATEWAY_API_KEY": "k"}
         )
+
+
+def test_a_dialect_run_exercises_the_failure_path() -> None:
+    """``run --provider-dialect`` adds the provider's failing prompt when the profile has none
+    (apiyi documents failed jobs without ``error``); a run against the real service does not."""
+    env = {"APIYI_API_KEY": "k"}
+    bundled = resolve_target(Overrides(profile="apiyi", bundled=True), env=env)
+    assert bundled.bundled and "[[fail]]" in bundled.failing_prompt
+    real = resolve_target(Overrides(profile="apiyi"), env=env)
+    assert not real.bundled and real.failing_prompt == ""

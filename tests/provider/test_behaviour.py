@@ -124,6 +124,13 @@ def test_models_and_defaults() -> None:
         assert api.created(prompt="p", model="m1")["model"] == "m1"
 
 
+@exercises("unknown_model_status")
+def test_unknown_model_status() -> None:
+    with provider(slow(models_allowed=("m1",), unknown_model_status=404)) as api:
+        assert_envelope(api.create(prompt="p", model="m2"), 404, param="model")
+        assert_envelope(api.create(prompt="", model="m1"), 400, param="prompt")
+
+
 @exercises("prompt_max_chars", "prompt_allow_empty", "prompt_required")
 def test_prompt_rules() -> None:
     with provider(slow(prompt_max_chars=10, prompt_allow_empty=True, prompt_required=False)) as api:
@@ -255,12 +262,22 @@ def test_regress_faults() -> None:
         assert "queued" in statuses[first:], statuses
 
 
-@exercises("omit_null_keys", "omit_keys_when_null", "omit_keys", "extra_fields")
+@exercises(
+    "omit_null_keys", "omit_keys_when_null", "omit_keys", "extra_fields", "extra_fields_by_model"
+)
 def test_key_omission_and_extras() -> None:
-    with provider(slow(omit_null_keys=True, extra_fields={"quality": "standard"})) as api:
+    by_model = {"sora-2-pro": {"quality": "high"}}
+    with provider(
+        slow(
+            omit_null_keys=True,
+            extra_fields={"quality": "standard"},
+            extra_fields_by_model=by_model,
+        )
+    ) as api:
         created = api.created(prompt="p")
         assert not {"completed_at", "expires_at", "error", "remixed_from_video_id"} & set(created)
         assert created["quality"] == "standard"
+        assert api.created(prompt="p", model="sora-2-pro")["quality"] == "high"
     with provider(slow(omit_keys_when_null=["error"], omit_keys=["prompt"])) as api:
         created = api.created(prompt="p")
         assert "error" not in created and "prompt" not in created
@@ -419,6 +436,22 @@ def test_content_redirect_to_signed_url() -> None:
         signed = httpx.get(location)
         assert signed.status_code == 200 and signed.headers["content-type"] == "image/jpeg"
         assert_envelope(httpx.get(location.replace("signature=", "signature=0")), 403)
+
+
+@exercises("content_redirect_foreign_keyed")
+def test_content_redirect_to_another_origin_that_wants_the_key() -> None:
+    behaviour = Behaviour(content_redirect=True, content_redirect_foreign_keyed=True)
+    with provider(fast_config(api_key=KEY, behaviour=behaviour)) as api:
+        api.http.headers["authorization"] = f"Bearer {KEY}"
+        video_id = api.created(prompt="p")["id"]
+        api.wait(video_id)
+        location = api.content(video_id).headers["location"]
+        here, there = urlsplit(api.base_url), urlsplit(location)
+        assert there.port == here.port and there.hostname != here.hostname
+        # Without the key (what clients send across origins) the signed URL is refused.
+        assert_envelope(httpx.get(location), 401)
+        keyed = httpx.get(location, headers={"authorization": f"Bearer {KEY}"})
+        assert keyed.status_code == 200 and keyed.headers["content-type"] == "video/mp4"
 
 
 # --- errors -------------------------------------------------------------------------------------

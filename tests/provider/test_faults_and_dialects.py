@@ -116,6 +116,11 @@ def test_load_valid_dialect(tmp_path: Path) -> None:
     untouched = {f.name for f in dataclasses.fields(Behaviour)} - {
         d.field for d in dialect.deviations
     }
+    # What the contract leaves to the provider and no vendor page shows is switched off.
+    assert all(
+        getattr(b, name) == dialects.SILENT_DEFAULTS[name] for name in dialects.SILENT_DEFAULTS
+    )
+    untouched -= set(dialects.SILENT_DEFAULTS)
     assert all(getattr(b, name) == getattr(Behaviour(), name) for name in untouched)
 
 

@@ -116,6 +116,15 @@ def test_may_failures_and_extensions_never_gate() -> None:
     assert (gate.exit_code, gate.unexpected) == (0, [])
 
 
+def test_notes_never_gate() -> None:
+    report = make_report(
+        with_results(result("VID-VAL-010", "passed", "an unknown model was accepted", kind="note"))
+    )
+    gate = evaluate(report, None)
+    assert (gate.exit_code, gate.unexpected) == (0, [])
+    assert report.verdict() == "conformant"
+
+
 def test_a_baseline_for_another_suite_version_is_a_usage_error(tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="suite version 0"):
         evaluate(make_report(), write_baseline(tmp_path, "VID-CREATE-003", suite="0"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from conformance import catalog
+from conformance import SUITE_VERSION, catalog
 from conformance.redact import register_secret
 from conformance.report.writers import write_all
 
@@ -121,7 +121,7 @@ def test_junit_has_one_testcase_per_check_and_the_right_counts(tmp_path: Path) -
     skipped = by_name["VID-REMIX-001"].find("skipped")
     assert skipped is not None and "not declared" in skipped.get("message", "")
     props = {p.get("name"): p.get("value") for p in suite.iter("property")}
-    assert props["tool.version"] == "0.1.0" and props["tool.suite_version"] == "1"
+    assert props["tool.version"] == "0.1.0" and props["tool.suite_version"] == SUITE_VERSION
     assert props["target.base_url"] == "https://api.sciforium.example/v1"
 
 
@@ -146,3 +146,26 @@ def test_summary_markdown_has_verdict_counts_and_escaped_failures(tmp_path: Path
     assert f"| MUST | {must - 1} | 1 | 0 | 0 | 0 |" in text
     assert "a \\| b \\<img src=x\\>" in text
     assert "**Billing:** 3 job(s) created, 12 billable second(s), estimated cost $1.20." in text
+
+
+def test_notes_are_listed_under_notes_in_every_view(tmp_path: Path) -> None:
+    note = result("VID-CONTENT-006", message="/content answered 302 to another origin", kind="note")
+    written = write_all(make_report(replace(passing_checks(), note)), tmp_path)
+    html = written["report.html"].read_text()
+    assert "<h2>Notes</h2>" in html and "/content answered 302 to another origin" in html
+    summary = written["summary.md"].read_text()
+    assert "### Notes" in summary and "VID-CONTENT-006" in summary.split("### Notes")[1]
+    case = next(
+        c
+        for c in ET.parse(written["junit.xml"]).iter("testcase")
+        if c.get("name", "").startswith("VID-CONTENT-006")
+    )
+    out = case.find("system-out")
+    assert out is not None and (out.text or "").startswith("note (passed)")
+    assert case.find("failure") is None
+
+
+def test_a_report_without_notes_has_no_notes_section(tmp_path: Path) -> None:
+    written = write_all(make_report(passing_checks()), tmp_path)
+    assert "<h2>Notes</h2>" not in written["report.html"].read_text()
+    assert "### Notes" not in written["summary.md"].read_text()

@@ -10,6 +10,10 @@ A dialect file has top-level ``name``, ``title`` and ``source`` and an array of 
 Values are checked against the field's type. TOML has no null: for a field that can be ``None``
 and is not a string (``models_allowed``, ``prompt_max_chars``, ``poll_after_ms``), the string
 ``"none"`` stands for ``None``.
+
+``doc`` is verbatim text of the vendor's page (whitespace collapsed); `` ... `` joins fragments.
+A dialect simulates only what its page shows: behaviour the reference provider adds beyond the
+written contract (``SILENT_DEFAULTS``) is switched off unless a deviation quotes it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ from typing import Any, Literal, Union
 from conformance.provider.behaviour import Behaviour
 
 DIALECT_DIR = Path(__file__).resolve().parent
+
+SILENT_DEFAULTS: dict[str, Any] = {"poll_after_ms": None}
+"""Overrides every dialect starts from. ``openai-poll-after-ms`` is not in the official spec
+(api §7; only the SDK honours it) and no vendor page shows it, so a dialect does not send it."""
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,8 @@ def _parse(name: str, path: Path, data: dict[str, Any]) -> Dialect:
     if not isinstance(raw, list):
         raise fail("'deviation' must be an array of tables ([[deviation]])")
     deviations: list[Deviation] = []
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = dict(SILENT_DEFAULTS)
+    seen: set[str] = set()
     for index, entry in enumerate(raw, start=1):
         if not isinstance(entry, dict):
             raise fail(f"deviation {index} is not a table")
@@ -91,8 +100,9 @@ def _parse(name: str, path: Path, data: dict[str, Any]) -> Dialect:
             raise fail(f"deviation {index} lacks {', '.join(missing)}")
         if not isinstance(entry["field"], str) or not isinstance(entry["doc"], str):
             raise fail(f"deviation {index}: 'field' and 'doc' must be strings")
-        if entry["field"] in overrides:
+        if entry["field"] in seen:
             raise fail(f"deviation {index}: field {entry['field']!r} is set twice")
+        seen.add(entry["field"])
         try:
             value = _typed_value(entry["field"], entry["value"])
         except ValueError as exc:
