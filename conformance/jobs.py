@@ -226,6 +226,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
     other_enc = "json" if main_enc == "multipart" else "multipart"
     base: dict[str, str] = {"model": target.model} if target.model else {}
     specs: list[JobSpec] = []
+    detect: list[JobSpec] = []
     sdk_extended = [f for f in SDK_FEATURES if not target.denies(f)]
     # VID-SDK-003 judges the pool's remix (sent through the SDK) and lists and deletes the SDK job.
     sdk_remix = "remix" in sdk_extended and _needs(ids, "VID-SDK-003")
@@ -306,7 +307,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
         and specs
         and specs[0].purpose == "main"
     ):
-        specs.append(
+        (specs if target.declares("remix") else detect).append(
             JobSpec(
                 purpose="remix",
                 encoding="json",
@@ -318,7 +319,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
             )
         )
     if not target.denies("image_to_video") and _needs(ids, "VID-I2V"):
-        specs.append(
+        (specs if target.declares("image_to_video") else detect).append(
             JobSpec(
                 purpose="image",
                 encoding="multipart",
@@ -381,7 +382,10 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 description=f"create with the declared extension size {size!r}",
             )
         )
-    return specs
+    # Jobs that find out whether an unmentioned feature is there come last: the budget is
+    # reserved in this order, and a claimed feature or the SDK oracle must never go without
+    # its job for the sake of a discovery.
+    return specs + detect
 
 
 def reference_image(size: str) -> tuple[str, bytes, str]:

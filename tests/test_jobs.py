@@ -143,12 +143,13 @@ def _pool(
 def test_plan_follows_features_and_selection() -> None:
     # Features the profile does not mention are tried (and found out); denied ones are not.
     target = _target(features=frozenset(), failing_prompt="")
+    # (discovery jobs last: a budget never starves the SDK oracle for their sake)
     assert [s.purpose for s in plan_jobs(target, ALL)] == [
         "main",
         "defaults",
+        "sdk",
         "remix",
         "image",
-        "sdk",
     ]
     denied = _target(
         features=frozenset(),
