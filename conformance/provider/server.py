@@ -36,7 +36,7 @@ class ProviderStartError(RuntimeError):
 
 
 class Provider:
-    """One running reference provider: HTTP server thread, render pool, store."""
+    """One running reference provider: HTTP server thread, render engine and workers, store."""
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -89,7 +89,10 @@ class Provider:
             ttl_seconds=config.ttl_seconds,
             fps=config.fps,
             max_concurrent=config.max_concurrent_renders,
+            workers=config.render_workers,
         )
+        # The workers start in the background while the server comes up; none blocks start().
+        self.engine.warm()
         app = ProviderApp(config, self.store, self.engine)
         sock = _bind(config.host, config.port)
         host, port = sock.getsockname()[:2]
