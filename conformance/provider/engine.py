@@ -21,6 +21,7 @@ import logging
 import shutil
 import threading
 import time
+from collections.abc import Callable
 
 from conformance.provider.render import REFERENCE_FILE, RenderSpec
 from conformance.provider.store import Job, Store
@@ -50,6 +51,8 @@ PROGRESS_TICKS = 100
 MIN_TICK_S, MAX_TICK_S = 0.02, 0.25
 """... but not more often than every 20 ms, nor less often than every 250 ms."""
 STOP_TIMEOUT_S = 10.0
+ESTIMATE_WEIGHT = 0.3
+"""Weight of the latest encode in the running estimate of encode speed."""
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +77,10 @@ class RenderEngine:
         self.workers = RenderWorkers(workers or default_worker_count(max_concurrent))
         self._max_concurrent = max_concurrent
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        # Encode work (pixels x frames) of each job whose encode has not finished, in the
+        # order the jobs will get to a worker, and the measured seconds per unit of it.
+        self._backlog: dict[str, float] = {}
+        self._seconds_per_work: float | None = None
         self._stopped = False
         self._loop = asyncio.new_event_loop()
         self._slots = asyncio.Semaphore(max_concurrent)
@@ -101,6 +108,23 @@ class RenderEngine:
         """Stop rendering ``job_id`` (it was deleted); callable from any thread."""
         self._loop.call_soon_threadsafe(self._cancel, job_id)
 
+    def expected_in(self, job: Job) -> float | None:
+        """Seconds until ``job``'s files should be encoded, given the encodes queued ahead of it
+        and the speed of the last ones; None when that is not known (callable from any thread).
+
+        A poll hint built from this keeps clients of a backlogged provider from polling at the
+        minimum interval until their turn comes.
+        """
+        rate = self._seconds_per_work
+        if rate is None or job.id not in self._backlog:
+            return None
+        ahead = 0.0
+        for job_id, work in list(self._backlog.items()):  # a snapshot: the engine changes it
+            ahead += work
+            if job_id == job.id:
+                break
+        return ahead * rate / self.workers.size
+
     def stop(self) -> None:
         """Abandon running renders (their jobs stay unfinished for a later resume) and wait."""
         if self._stopped:
@@ -121,7 +145,11 @@ class RenderEngine:
             return
         task = self._loop.create_task(self._run(job_id, resumed), name=f"render {job_id}")
         self._tasks[job_id] = task
-        task.add_done_callback(lambda _: self._tasks.pop(job_id, None))
+        task.add_done_callback(lambda _: self._forget(job_id))
+
+    def _forget(self, job_id: str) -> None:
+        self._tasks.pop(job_id, None)
+        self._backlog.pop(job_id, None)
 
     def _cancel(self, job_id: str) -> None:
         task = self._tasks.get(job_id)
@@ -161,6 +189,8 @@ class RenderEngine:
         job = self.store.get(job_id)
         if job is None or job.terminal:
             return
+        if not job.doomed:
+            self._backlog[job_id] = _work(job, self.fps)
         if not resumed:
             await _sleep(job.created_at + self.render_seconds * QUEUED_SHARE - time.time())
         async with self._slots:
@@ -198,8 +228,20 @@ class RenderEngine:
                 prompt=job.prompt or "",
                 reference=reference,
             )
-            await pacer.follow(self.workers.submit(spec, out_dir))
+            render = self.workers.submit(spec, out_dir)
+            await pacer.follow(render, on_encoded=lambda: self._encoded(job_id, render))
             self.store.mark_completed(job_id, time.time(), self.ttl_seconds)
+
+    def _encoded(self, job_id: str, render: RenderTask) -> None:
+        """Learn the encode speed from a finished encode; the job leaves the backlog."""
+        work = self._backlog.pop(job_id, None)
+        if not work or render.encode_seconds is None:
+            return
+        latest = render.encode_seconds / work
+        previous = self._seconds_per_work
+        self._seconds_per_work = (
+            latest if previous is None else previous + ESTIMATE_WEIGHT * (latest - previous)
+        )
 
     def _clean_up_if_deleted(self, job_id: str) -> None:
         """A delete that raced the render may have left files behind: remove them."""
@@ -209,6 +251,11 @@ class RenderEngine:
         if seq is None:
             return
         shutil.rmtree(self.store.media_dir_for_seq(seq), ignore_errors=True)
+
+
+def _work(job: Job, fps: int) -> float:
+    """How much encoding a job takes, in pixels x frames."""
+    return float(job.width * job.height * max(1, round(job.duration * fps)))
 
 
 async def _sleep(seconds: float) -> None:
@@ -253,15 +300,20 @@ class _Pacer:
                 return
             await asyncio.sleep(min(self.tick, left))
 
-    async def follow(self, render: RenderTask) -> None:
-        """Until the render is done and the time is up; raises what the render raised."""
+    async def follow(self, render: RenderTask, on_encoded: Callable[[], None]) -> None:
+        """Until the render is done and the time is up; raises what the render raised.
+        ``on_encoded`` runs once the files are written."""
         done = asyncio.wrap_future(render.future)
+        encoded = False
         try:
             while True:
                 self.record(min(self.time_fraction(), render.fraction))
                 left = self.deadline - time.time()
                 if done.done():
                     done.result()
+                    if not encoded:
+                        encoded = True
+                        on_encoded()
                     if left <= 0:
                         return
                     await asyncio.sleep(min(self.tick, left))

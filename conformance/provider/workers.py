@@ -17,6 +17,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,6 +63,8 @@ class RenderTask:
     future: Future[None] = field(default_factory=Future)
     frames_done: int = 0
     frames_total: int = 0
+    encode_seconds: float | None = None
+    """Wall time the worker took, set once it succeeded."""
 
     @property
     def fraction(self) -> float:
@@ -97,6 +100,11 @@ class RenderWorkers:
                 )
                 self._threads.append(thread)
                 thread.start()
+
+    def pids(self) -> list[int]:
+        """Process ids of the live workers (for diagnostics and tests)."""
+        with self._lock:
+            return [p.pid for p in self._processes if p.poll() is None]
 
     def submit(self, spec: RenderSpec, out_dir: Path) -> RenderTask:
         """Queue a render of ``spec`` into ``out_dir``; its future resolves when it ends."""
@@ -157,7 +165,10 @@ class RenderWorkers:
                     task.future.set_exception(RenderAbandoned("the render pool is closed"))
                     continue
                 try:
-                    _run(process, task)
+                    started = time.monotonic()
+                    if _run(process, task):
+                        task.encode_seconds = time.monotonic() - started
+                        task.future.set_result(None)
                 except (OSError, ValueError, WorkerDied) as exc:
                     # The pipe broke or the worker died (or close() killed it).
                     self._forget(process)
@@ -189,8 +200,9 @@ class RenderWorkers:
         _kill(process)
 
 
-def _run(process: subprocess.Popen[bytes], task: RenderTask) -> None:
-    """Send one task to ``process`` and follow it to its end."""
+def _run(process: subprocess.Popen[bytes], task: RenderTask) -> bool:
+    """Send one task to ``process`` and follow it to its end; True when it succeeded (the
+    caller then resolves the future), otherwise the future holds the exception."""
     assert process.stdin is not None and process.stdout is not None
     request = {"spec": _spec_json(task.spec), "out_dir": str(task.out_dir)}
     process.stdin.write(json.dumps(request).encode() + b"\n")
@@ -204,14 +216,13 @@ def _run(process: subprocess.Popen[bytes], task: RenderTask) -> None:
             task.frames_total = int(message["total"])
             task.frames_done = int(message["frame"])
         elif message.get("ok"):
-            task.future.set_result(None)
-            return
+            return True
         elif message.get("abandoned"):
             task.future.set_exception(RenderAbandoned("the job was deleted while rendering"))
-            return
+            return False
         else:
             task.future.set_exception(RenderFailed(str(message.get("error", "unknown error"))))
-            return
+            return False
 
 
 def _spec_json(spec: RenderSpec) -> dict[str, Any]:
