@@ -91,8 +91,6 @@ class Provider:
             max_concurrent=config.max_concurrent_renders,
             workers=config.render_workers,
         )
-        # The workers start in the background while the server comes up; none blocks start().
-        self.engine.warm()
         app = ProviderApp(config, self.store, self.engine)
         sock = _bind(config.host, config.port)
         host, port = sock.getsockname()[:2]
@@ -118,6 +116,9 @@ class Provider:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise ProviderStartError(f"the HTTP server did not start on {host}:{port}")
             time.sleep(0.01)
+        # The render workers start in the background once serving (start() does not wait for
+        # them; they are ready well before a new job's queued time is up).
+        self.engine.warm()
         # Resume only once serving: the jobs are visible (and pollable) while they finish.
         self.engine.resume_unfinished()
 

@@ -19,9 +19,11 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-NICENESS = 10
+NICENESS = 5
 """Renders yield the CPU to the provider's request handling: a poll must not wait for an
-encode (the kernel gives a niceness-10 process about a tenth of a contended core)."""
+encode. Moderate on purpose: the kernel gives a niceness-5 process about a quarter of a core
+contended with a normal one, so renders still progress when the machine is busy with other
+work (at 10 they all but stopped on a loaded machine, and every job came late)."""
 
 
 class _Abandoned(Exception):

@@ -69,7 +69,7 @@ def test_a_job_behind_a_backlog_is_told_to_come_back_later() -> None:
             api.created(prompt=f"backlog {i}", seconds="12", size="1280x720")["id"]
             for i in range(10)
         ]
-        api.wait(ids[0])  # one encode measured: the provider now knows its speed
+        api.wait(ids[0])
         last = api.retrieve(ids[-1])
         assert last.json()["status"] in ("queued", "in_progress")
         assert int(last.headers["openai-poll-after-ms"]) > POLL_AFTER_FLOOR_MS
