@@ -65,7 +65,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--max-concurrent",
         type=int,
         default=DEFAULTS.max_concurrent_renders,
-        help="renders running at once (default: %(default)s)",
+        help="jobs in progress at once (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--render-workers",
+        type=int,
+        default=None,
+        help="processes that encode videos (default: one per core, at most --max-concurrent)",
     )
     parser.add_argument(
         "--queue-limit",
@@ -126,6 +132,7 @@ def config_from_args(args: argparse.Namespace) -> ProviderConfig:
             api_key=args.api_key,
             fail_rate=args.fail_rate,
             max_concurrent_renders=args.max_concurrent,
+            render_workers=args.render_workers,
             queue_limit=args.queue_limit,
             fps=args.fps,
             behaviour=behaviour,

@@ -240,6 +240,11 @@ class ProviderApp:
         body = self._video(request, job, shown=shown, on_retrieve=True)
         response = self._json(body)
         due_in = job.created_at + self.config.render_seconds - time.time()
+        if not job.terminal:
+            # Overdue behind other encodes: come back when its turn is expected, not at once.
+            expected = self.engine.expected_in(job)
+            if expected is not None:
+                due_in = max(due_in, expected)
         poll_after = wire.poll_after_header(job.status, self.b, due_in_s=due_in)
         if poll_after is not None:
             response.headers["openai-poll-after-ms"] = poll_after

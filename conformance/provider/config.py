@@ -30,6 +30,10 @@ class ProviderConfig:
     fail_rate: float = 0.0
     """Probability that a job fails (decided at create, from ``seed``)."""
     max_concurrent_renders: int = 2
+    """Jobs in progress at once; the rest wait ``queued`` for a slot."""
+    render_workers: int | None = None
+    """Worker processes that encode (``None`` = one per core, at most ``max_concurrent_renders``);
+    jobs in progress share them, so a slot costs no CPU of its own."""
     queue_limit: int = 16
     """Most unfinished jobs at once; create beyond it answers 429 with ``Retry-After``."""
     fps: int = 8
@@ -52,6 +56,8 @@ class ProviderConfig:
             problems.append(
                 f"max_concurrent_renders must be >= 1, got {self.max_concurrent_renders}"
             )
+        if self.render_workers is not None and self.render_workers < 1:
+            problems.append(f"render_workers must be >= 1, got {self.render_workers}")
         if self.queue_limit < 1:
             problems.append(f"queue_limit must be >= 1, got {self.queue_limit}")
         if not 1 <= self.fps <= 60:

@@ -36,7 +36,7 @@ class ProviderStartError(RuntimeError):
 
 
 class Provider:
-    """One running reference provider: HTTP server thread, render pool, store."""
+    """One running reference provider: HTTP server thread, render engine and workers, store."""
 
     def __init__(self, config: ProviderConfig) -> None:
         self.config = config
@@ -89,6 +89,7 @@ class Provider:
             ttl_seconds=config.ttl_seconds,
             fps=config.fps,
             max_concurrent=config.max_concurrent_renders,
+            workers=config.render_workers,
         )
         app = ProviderApp(config, self.store, self.engine)
         sock = _bind(config.host, config.port)
@@ -115,6 +116,9 @@ class Provider:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise ProviderStartError(f"the HTTP server did not start on {host}:{port}")
             time.sleep(0.01)
+        # The render workers start in the background once serving (start() does not wait for
+        # them; they are ready well before a new job's queued time is up).
+        self.engine.warm()
         # Resume only once serving: the jobs are visible (and pollable) while they finish.
         self.engine.resume_unfinished()
 

@@ -7,15 +7,21 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 
 from conformance.provider.server import Provider
 
-from .support import SAFETY_TIMEOUT, Api, assert_envelope, fast_config, probe_mp4, provider
+from .support import (
+    SAFETY_TIMEOUT,
+    Api,
+    assert_envelope,
+    fast_config,
+    probe_mp4,
+    provider,
+    serve_process,
+)
 
 
 def test_full_queue_answers_429_with_retry_after() -> None:
@@ -82,29 +88,6 @@ def test_temp_data_dir_is_removed_at_stop() -> None:
     assert (data_dir / "provider.sqlite3").exists()
     instance.stop()
     assert not data_dir.exists()
-
-
-@contextmanager
-def serve_process(*args: str) -> Iterator[tuple[subprocess.Popen[str], str]]:
-    """``video-conformance serve`` in a subprocess; yields it and its base URL."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "conformance", "serve", "--port", "0", *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert line.startswith("serving http://127.0.0.1:"), (line, process.stderr)
-        yield process, line.split(" ", 1)[1].strip()
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
-        for stream in (process.stdout, process.stderr):
-            if stream is not None:
-                stream.close()
 
 
 def test_restart_after_kill_9_completes_the_job(tmp_path: Path) -> None:
