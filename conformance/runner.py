@@ -27,6 +27,7 @@ from conformance.errors import HarnessError
 from conformance.jobs import JobPool, plan_jobs
 from conformance.plugin import SuiteContext, run_suite
 from conformance.provider.behaviour import Behaviour
+from conformance.recording.wiring import Recorder, Wiring
 from conformance.redact import redact_text, register_secret
 from conformance.report.model import CheckResult, Report
 
@@ -57,6 +58,9 @@ class RunOptions:
     """Bundled provider only: its wire behaviour (fault switches for demos and tests)."""
     progress: Callable[[str], None] | None = field(default=None, repr=False)
     write_reports: bool = True
+    wiring: Wiring | None = field(default=None, repr=False)
+    """Transports, waits and run tag (``recording.wiring``); default: record ``transcript.har``
+    when reports are written, else the plain network."""
 
 
 @dataclass
@@ -156,17 +160,26 @@ def execute(target: Target, options: RunOptions) -> RunResult:
     started = time.monotonic()
     selected = catalog.select(options.only, options.skip)
     progress = options.progress
-    with _bundled(target, options) as live, Client(live) as client:
+    wiring = options.wiring or (Recorder() if options.write_reports else Wiring())
+    with _bundled(target, options) as live, Client(live, transport=wiring.transport) as client:
         if progress:
             progress(f"checking {live}")
+        run_tag = wiring.run_tag or secrets.token_hex(3)
+        wiring.bind(live, run_tag, options.only, options.skip)
         _reachable(client)
         budget = Budget(live.budget)
-        run_tag = secrets.token_hex(3)
         specs = plan_jobs(live, selected, run_tag)
         from conformance import media
 
         pool = JobPool(
-            client, budget, live, specs, probe_video=media.probe_video, poster=media.poster_png
+            client,
+            budget,
+            live,
+            specs,
+            probe_video=media.probe_video,
+            poster=media.poster_png,
+            sdk_transport=wiring.sdk_transport,
+            stop=wiring.stop_event(),
         )
         report_dir = options.report_dir or default_report_dir(live)
         ctx = SuiteContext(
@@ -242,6 +255,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         from conformance.report.writers import write_all
 
         paths = write_all(report, report_dir)
+        paths.update(wiring.write(report_dir))
     from conformance.report.gate import evaluate
 
     gate = evaluate(report, options.baseline)

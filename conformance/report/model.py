@@ -113,6 +113,8 @@ class Report:
     format: int = REPORT_FORMAT
     complete: bool = True
     """False when the run was cut short; a truncated report never gates green."""
+    rejudged_from: dict[str, Any] | None = None
+    """Set on a re-judgement (``rejudge``): the recording it replayed and what recorded it."""
 
     def summary(self) -> dict[str, Any]:
         """Counts per outcome, and per level and outcome."""
@@ -159,6 +161,7 @@ class Report:
             "harness_errors": self.harness_errors,
             "checks": [c.to_dict() for c in self.checks],
             "jobs": [asdict(j) for j in self.jobs],
+            **({"rejudged_from": self.rejudged_from} if self.rejudged_from is not None else {}),
         }
 
     @classmethod
@@ -195,4 +198,5 @@ class Report:
             harness_errors=data.get("harness_errors", []),
             format=data.get("format", REPORT_FORMAT),
             complete=data.get("complete", True),
+            rejudged_from=data.get("rejudged_from"),
         )
