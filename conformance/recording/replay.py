@@ -7,10 +7,10 @@ are used up the last one repeats (a poll loop that asks once more sees the job a
 seen). A request the recording lacks raises ``NotInRecording``: the check that needed it is
 skipped, never judged on an answer made up here.
 
-``VirtualClock`` stands in for wall-clock time while replaying: it reads the recorded time of
-the answers it served, and ``sleep`` advances it instead of waiting, so that time-based checks
-(``created_at`` near now, content gone after ``expires_at``) judge the recorded times and a
-replay never waits for them.
+``VirtualClock`` stands in for time while replaying: it reads the recorded time of the answers
+served, and ``sleep`` advances it instead of waiting, so that time-based checks (``created_at``
+near now, content gone after ``expires_at``, job durations and timeouts) judge the recorded
+times and a replay never waits for them.
 """
 
 from __future__ import annotations
@@ -100,7 +100,9 @@ class Recording:
         self._answers = answers
         self._next: dict[str, int] = {}
         self._lock = threading.Lock()
-        self.started = min((a[0].done_at for a in answers.values() if a), default=time.time())
+        first = min((a[0].done_at for a in answers.values() if a), default=0.0)
+        self.started = float(meta.get("started_wall") or first)
+        """Unix time the recorded run began (its clock's reading before any answer)."""
 
     @classmethod
     def load(cls, path: Path) -> Recording:
@@ -142,41 +144,46 @@ class Recording:
 
 
 class VirtualClock:
-    """Wall-clock time of a replay: the recorded time of the latest answer served, moved on by
-    ``sleep`` (which returns at once)."""
+    """Time during a replay: each thread's clock reads the recorded time at which the latest
+    answer it was served ended, moved on by its ``sleep`` calls (which return at once).
+
+    Per thread, so that what a thread measures (a job's poll timeline, its duration, a
+    deadline) is the recorded measure whatever the threads' interleaving: replays repeat.
+    A thread that has not been served yet reads the recording's start.
+    """
 
     def __init__(self, start: float) -> None:
-        self._observed = start
-        self._slept_to = start
-        self._lock = threading.Lock()
+        self._start = start
+        self._local = threading.local()
 
     def time(self) -> float:
-        with self._lock:
-            return max(self._observed, self._slept_to)
+        now: float = getattr(self._local, "now", self._start)
+        return now
 
     def sleep(self, seconds: float | SupportsIndex) -> None:
-        with self._lock:
-            self._slept_to = max(self._observed, self._slept_to) + max(0.0, float(seconds))
+        self._local.now = self.time() + max(0.0, float(seconds))
 
     def observe(self, at: float) -> None:
-        """An answer recorded at ``at`` was served."""
-        with self._lock:
-            self._observed = max(self._observed, at)
+        """The calling thread was served an answer whose recording ended at ``at``."""
+        self._local.now = max(self.time(), at)
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[VirtualClock]:
-        """``time.time`` and ``time.sleep`` read and move this clock inside the block.
+        """``time.time``, ``time.monotonic`` and ``time.sleep`` read and move this clock
+        inside the block.
 
-        Process-wide, for the duration of one replay: the checks read ``time.time()``
-        directly. ``time.monotonic`` is untouched (durations stay real).
+        Process-wide, for the duration of one replay: the checks and the job pool read the
+        ``time`` module directly. Modules that bound these functions at import (pytest's own
+        timing, ``threading``'s waits) keep real time.
         """
-        original_time, original_sleep = time.time, time.sleep
+        saved = time.time, time.monotonic, time.sleep
         time.time = self.time
+        time.monotonic = self.time
         time.sleep = self.sleep
         try:
             yield self
         finally:
-            time.time, time.sleep = original_time, original_sleep
+            time.time, time.monotonic, time.sleep = saved
 
 
 class NoWaitEvent(threading.Event):

@@ -67,6 +67,7 @@ class Recorder(Wiring):
         self.har.meta = {
             "tool": {"version": __version__, "suite_version": SUITE_VERSION},
             "started_at": iso(time.time()),
+            "started_wall": round(time.time(), 3),
             "run_tag": run_tag,
             "only": only,
             "skip": skip,
