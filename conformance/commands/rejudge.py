@@ -91,8 +91,8 @@ def rejudge(
     """Replay ``source`` through the current suite; write and return the new report."""
     recording = Recording.load(source)
     register_secret(Replayer.API_KEY)
-    target = target_from_recording(recording.meta, Replayer.API_KEY)
     wiring = Replayer(recording)
+    target = target_from_recording(recording.meta, wiring.api_key)
     options = RunOptions(
         report_dir=report_dir,
         only=recording.meta.get("only"),

@@ -73,6 +73,7 @@ class Recorder(Wiring):
             "skip": skip,
             "target": target.redacted(),
             "budget": dataclasses.asdict(target.budget),
+            "keyed": bool(target.api_key),
         }
 
     def write(self, report_dir: Path) -> dict[str, Path]:
@@ -102,9 +103,11 @@ class Replayer(Wiring):
 
     def __init__(self, recording: Recording) -> None:
         self.recording = recording
+        # A run without a key sent none: its replay must not send one either.
+        self.api_key = self.API_KEY if recording.meta.get("keyed", True) else ""
         self.clock = VirtualClock(recording.started)
-        self.transport = ReplayTransport(recording, self.clock, self.API_KEY)
-        self.sdk_transport = SdkReplayTransport(recording, self.clock, self.API_KEY)
+        self.transport = ReplayTransport(recording, self.clock, self.api_key)
+        self.sdk_transport = SdkReplayTransport(recording, self.clock, self.api_key)
         self.run_tag = str(recording.meta.get("run_tag") or "") or None
 
     def stop_event(self) -> threading.Event:
