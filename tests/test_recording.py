@@ -115,6 +115,10 @@ def test_binary_bodies_are_base64_and_encoded_bodies_decoded() -> None:
     assert base64.b64decode(content["text"]) == MP4ISH
     assert content["size"] == len(MP4ISH)
     assert "encoding" not in listing
+    listing_entry = har.har()["log"]["entries"][1]["response"]
+    wire = len(gzip.compress(json.dumps({"object": "list", "data": []}).encode()))
+    assert listing_entry["bodySize"] == wire  # as sent; content.size is the decoded length
+    assert listing["size"] == len(json.dumps({"object": "list", "data": []}))
     assert json.loads(listing["text"]) == {"object": "list", "data": []}
 
 

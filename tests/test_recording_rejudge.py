@@ -115,3 +115,24 @@ def test_a_request_missing_from_the_recording_skips_its_check(
         assert check.outcome == "skipped", (check.id, check.outcome, check.message)
         assert "not in the recording" in check.message
     assert by_id["VID-LIFE-001"].outcome == "passed"
+
+
+def test_a_job_missing_from_the_recording_skips_what_needed_it(
+    recorded: tuple[Path, RunResult], tmp_path: Path
+) -> None:
+    report_dir, _ = recorded
+    har = json.loads((report_dir / "transcript.har").read_text())
+    # Without openai-python's answers its job (and the remix it sends) cannot be replayed.
+    har["log"]["entries"] = [e for e in har["log"]["entries"] if e["_vc"]["client"] != "sdk"]
+    path = tmp_path / "no-sdk.har"
+    path.write_text(json.dumps(har))
+    report, _, _ = rejudge(path, tmp_path / "out")
+    errors = {c.id: c.message for c in report.checks if c.outcome == "error"}
+    assert not errors
+    sdk_checks = [c for c in report.checks if c.feature == "sdk"]
+    assert sdk_checks
+    for check in sdk_checks:
+        assert check.outcome == "skipped", (check.id, check.outcome, check.message)
+    # The check that needed the job says why; those after it point to it.
+    by_id = {c.id: c for c in report.checks}
+    assert "not in the recording" in by_id["VID-SDK-001"].message

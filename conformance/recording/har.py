@@ -91,6 +91,8 @@ class Entry:
     response_headers: list[tuple[str, str]] = field(default_factory=list)
     response_body: bytes = b""
     response_size: int = 0
+    wire_size: int = -1
+    """Bytes of the body as it came over the wire (before content-encoding was undone)."""
     comments: list[str] = field(default_factory=list)
     ended_mono: float | None = None
     ended_wall: float | None = None
@@ -128,6 +130,8 @@ class Entry:
         content: dict[str, Any] = {"size": self.response_size, "mimeType": mime}
         if self.response_body:
             content.update(body_fields(self.response_body, mime, api_key))
+        if 0 <= self.wire_size < self.response_size == len(self.response_body):
+            content["compression"] = self.response_size - self.wire_size
         if self.response_size > len(self.response_body):
             content["comment"] = (
                 f"truncated to {len(self.response_body)} of {self.response_size} bytes"
@@ -145,7 +149,7 @@ class Entry:
                 "content": content,
                 "redirectURL": redact_text(resp_headers.get("location", "")),
                 "headersSize": -1,
-                "bodySize": self.response_size if self.status else -1,
+                "bodySize": self.wire_size if self.status else -1,
             },
             "cache": {},
             "timings": {"send": 0, "wait": elapsed, "receive": 0},
@@ -212,10 +216,12 @@ class HarRecorder:
         entry.http_version = http_version
         entry.response_headers = list(headers.multi_items())
 
-    def end(self, entry: Entry, body: bytes, size: int, comment: str = "") -> None:
-        """The response's body was read (``body`` at most ``cap`` bytes of ``size``)."""
+    def end(self, entry: Entry, body: bytes, size: int, wire_size: int, comment: str = "") -> None:
+        """The response's body was read: ``body`` (decoded, at most ``cap`` bytes) of ``size``
+        bytes decoded, ``wire_size`` bytes as sent."""
         entry.response_body = body
         entry.response_size = size
+        entry.wire_size = wire_size
         if comment:
             entry.comments.append(comment)
         entry.ended_mono = time.monotonic()

@@ -126,6 +126,7 @@ def _end(
     notes = []
     if not complete:
         notes.append("the client stopped reading the body early")
+    wire_size = size
     if size > recorder.cap:
         # A cut body cannot be decoded: keep the wire bytes and say which encoding they are in.
         body = kept
@@ -136,7 +137,7 @@ def _end(
         size = len(body)
         if note:
             notes.append(note)
-    recorder.end(entry, body, size, "; ".join(notes))
+    recorder.end(entry, body, size, wire_size, "; ".join(notes))
 
 
 class RecordingTransport(httpx.BaseTransport):
