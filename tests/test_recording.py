@@ -295,3 +295,10 @@ def test_rejudge_refuses_bad_input_in_one_line(
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert expected in err
+
+
+def test_rejudge_never_writes_into_the_recorded_run(capsys: pytest.CaptureFixture[str]) -> None:
+    recorded = Path(__file__).parent / "recordings" / "litellm-proxy"
+    assert cli.main(["rejudge", str(recorded), "--report-dir", str(recorded)]) == 2
+    assert "own report dir" in capsys.readouterr().err
+    assert sorted(p.name for p in recorded.iterdir()) == ["expect.json", "transcript.har"]

@@ -93,8 +93,12 @@ def rejudge(
     register_secret(Replayer.API_KEY)
     wiring = Replayer(recording)
     target = target_from_recording(recording.meta, wiring.api_key)
+    # The suite keeps state in its report dir (deferred expiry checks): a replay gets its own.
+    out = report_dir or Path(f"{default_report_dir(target)}-rejudged")
+    if out.resolve() == recording.path.parent.resolve():
+        raise UsageError(f"--report-dir {out} is the recorded run's own report dir: pick another")
     options = RunOptions(
-        report_dir=report_dir,
+        report_dir=out,
         only=recording.meta.get("only"),
         skip=recording.meta.get("skip"),
         fuzz=False,
@@ -122,7 +126,6 @@ def rejudge(
     )
     from conformance.report.writers import write_all
 
-    out = report_dir or Path(f"{default_report_dir(target)}-rejudged")
     paths = write_all(report, out)
     return report, result, paths
 

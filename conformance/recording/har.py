@@ -6,7 +6,8 @@ answer the same requests offline; a body over ``BODY_CAP`` keeps its first ``BOD
 and says so in a ``comment``. Credential headers and the run's key never reach the file.
 
 Each entry carries a ``_vc`` object (HAR allows ``_``-prefixed fields) with what a replay needs:
-``client`` (``ours``/``sdk``), ``key`` (see ``keys.request_key``), ``seq`` (the entry's place
+``client`` (``ours``/``sdk``), ``route`` (method and normalised path, for readers), ``key``
+(see ``keys.request_key``), ``seq`` (the entry's place
 among requests with that key), ``order`` (its place in the run) and ``done_at`` (Unix time the
 answer ended, for the replay's clock). The log's own ``_vc`` names the run: suite version,
 run tag, selection and the redacted target.
@@ -26,7 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from conformance import __version__
-from conformance.recording.keys import ClientKind, request_key
+from conformance.recording.keys import ClientKind, normalise_url, request_key
 from conformance.redact import REDACTED, redact_headers, redact_text
 
 BODY_CAP = 16 * 1024 * 1024
@@ -155,6 +156,7 @@ class Entry:
             "timings": {"send": 0, "wait": elapsed, "receive": 0},
             "_vc": {
                 "client": self.client,
+                "route": f"{self.method} {urlsplit(normalise_url(self.url)).path}",
                 "key": self.key,
                 "seq": self.seq,
                 "order": self.order,
