@@ -248,6 +248,7 @@ class HarRecorder:
             "log": {
                 "version": "1.2",
                 "creator": {"name": "video-conformance", "version": __version__},
+                "pages": [],
                 "entries": rendered,
                 "comment": "redacted: credential headers and the API key are replaced",
                 "_vc": self.meta,
