@@ -111,6 +111,8 @@ def rejudge(
     tool = recording.meta.get("tool") or {}
     report = dataclasses.replace(
         result.report,
+        # The target as recorded (a bundled provider stays "bundled", though none ran now).
+        target=dict(recording.meta["target"]),
         checks=_unreplayed_fuzz(result.report.checks),
         fuzz={"skipped": FUZZ_NOT_REPLAYED},
         rejudged_from={
