@@ -111,7 +111,12 @@ def _reachable(client: Client) -> None:
 
 
 def _property_phase(
-    target: Target, client: Client, budget: Budget, pool: JobPool, options: RunOptions
+    target: Target,
+    client: Client,
+    budget: Budget,
+    pool: JobPool,
+    options: RunOptions,
+    wiring: Wiring,
 ) -> tuple[list[CheckResult], dict[str, Any], list[str]]:
     """Run the schemathesis phase; returns its checks, the report's fuzz facts, created ids."""
     from conformance.fuzz import PropertyContext, run_property_phase
@@ -136,6 +141,7 @@ def _property_phase(
                 billable_positive=target.fuzz_billable,
                 request_timeout_s=target.request_timeout_s,
                 work_dir=Path(work),
+                http_adapter=wiring.http_adapter,
             )
         )
     facts = {
@@ -203,7 +209,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             # and the completed job it needs for the 200 paths is still fresh when it gets there.
             if options.fuzz:
                 fuzz_checks, fuzz_facts, extra_ids = _property_phase(
-                    live, client, budget, pool, options
+                    live, client, budget, pool, options, wiring
                 )
             else:
                 fuzz_checks = _fuzz_skipped("property phase disabled (--no-fuzz)")

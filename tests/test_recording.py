@@ -14,6 +14,8 @@ from typing import Any
 import httpx
 import httpx2
 import pytest
+import requests
+from requests.adapters import BaseAdapter
 
 from conformance import cli
 from conformance.client import Client
@@ -29,6 +31,7 @@ from conformance.recording.replay import (
     VirtualClock,
     is_not_in_recording,
 )
+from conformance.recording.requests_adapter import RecordingAdapter
 from conformance.recording.transport import RecordingTransport, SdkRecordingTransport
 from conformance.redact import register_secret
 
@@ -302,3 +305,39 @@ def test_rejudge_never_writes_into_the_recorded_run(capsys: pytest.CaptureFixtur
     assert cli.main(["rejudge", str(recorded), "--report-dir", str(recorded)]) == 2
     assert "own report dir" in capsys.readouterr().err
     assert sorted(p.name for p in recorded.iterdir()) == ["expect.json", "transcript.har"]
+
+
+class _FakeAdapter(BaseAdapter):
+    """Answers every request with a JSON 400, as a provider rejecting a generated case."""
+
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:  # type: ignore[override]
+        response = requests.Response()
+        response.status_code = 400
+        response.reason = "Bad Request"
+        response.headers["content-type"] = "application/json"
+        response._content = json.dumps({"error": {"message": "bad", "echo": KEY}}).encode()
+        response.request = request
+        response.url = request.url or ""
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def test_property_phase_exchanges_are_recorded_but_never_replayed(tmp_path: Path) -> None:
+    har = HarRecorder()
+    har.api_key = KEY
+    har.meta = {"target": _target().redacted()}
+    with requests.Session() as session:
+        session.mount("http://", RecordingAdapter(har, _FakeAdapter()))
+        answer = session.post(
+            f"{BASE}/videos", json={"prompt": 7}, headers={"Authorization": f"Bearer {KEY}"}
+        )
+    assert answer.status_code == 400
+    entry = har.har()["log"]["entries"][0]
+    assert entry["_vc"]["client"] == "fuzz"
+    assert entry["request"]["postData"]["text"] == '{"prompt": 7}'
+    assert entry["response"]["status"] == 400
+    assert KEY not in json.dumps(entry)
+    recording = _recording(tmp_path, har)
+    assert recording.unused() == 0  # not counted as an answer the replay failed to use

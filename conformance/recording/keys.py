@@ -1,10 +1,11 @@
 """How a request is recognised again: the matching key shared by recording and replay.
 
 A key is the request with everything a run draws at random taken out: the sending client
-(ours or openai-python), the method, the URL with the run's random ids normalised and the query
-sorted, which credentials it carried (the real key, another value, none), the body's media type,
-and a digest of the body with the multipart boundary taken out. Ids the provider made up need no
-normalising: a replay reads them from the recorded answers and sends them back unchanged.
+(ours, openai-python or the property phase), the method, the URL with the run's random ids
+normalised and the query sorted, which credentials it carried (the real key, another value,
+none), the body's media type, and a digest of the body with the multipart boundary taken out.
+Ids the provider made up need no normalising: a replay reads them from the recorded answers
+and sends them back unchanged.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from conformance.redact import CREDENTIAL_HEADERS, redact_text
 
-ClientKind = Literal["ours", "sdk"]
+ClientKind = Literal["ours", "sdk", "fuzz"]
+"""Who sent: our client, openai-python, or the property phase (recorded, never replayed)."""
 
 # Ids the run draws at random and sends (not ids the provider returned): the reachability
 # probe's missing id. The run tag in prompts is reused by a replay, so it needs no rule.

@@ -26,6 +26,7 @@ from conformance.recording.replay import (
     SdkReplayTransport,
     VirtualClock,
 )
+from conformance.recording.requests_adapter import RecordingAdapter
 from conformance.recording.transport import RecordingTransport, SdkRecordingTransport
 
 
@@ -36,6 +37,8 @@ class Wiring:
     sdk_transport: httpx2.BaseTransport | None = None
     run_tag: str | None = None
     """The run tag to reuse (a replay sends the recorded prompts); ``None``: draw one."""
+    http_adapter: Any = None
+    """A ``requests`` adapter for the property phase's session (``None``: requests' own)."""
 
     def stop_event(self) -> threading.Event:
         """The job pool's stop event (its poll delays wait on it)."""
@@ -59,6 +62,7 @@ class Recorder(Wiring):
         self.transport = RecordingTransport(self.har)
         self._sdk = SdkRecordingTransport(self.har)
         self.sdk_transport = _Shared(self._sdk)
+        self.http_adapter = RecordingAdapter(self.har)
 
     def bind(
         self, target: Target, run_tag: str, only: list[str] | None, skip: list[str] | None
@@ -78,6 +82,7 @@ class Recorder(Wiring):
 
     def write(self, report_dir: Path) -> dict[str, Path]:
         self._sdk.close()
+        self.http_adapter.close()
         return {"har": self.har.write(report_dir)}
 
 
