@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "compare": "build the vendor matrix (matrix.html, matrix.md) from several report.json files",
     "diff": "compare two runs: regressed, fixed, new and vanished checks",
     "baseline": "write a per-vendor baseline of known failures from a report",
+    "rejudge": "judge a recorded run (its transcript.har) again offline: no network, no billing",
 }
 
 

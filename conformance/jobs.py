@@ -437,10 +437,12 @@ class JobPool:
         poster: Callable[[bytes], bytes | None] | None = None,
         sdk_transport: Any = None,
         features: FeatureMap | None = None,
+        stop: threading.Event | None = None,
     ) -> None:
         """``sdk_transport``: an ``httpx2`` transport for openai-python's requests (tests; the
         network by default), as ``client``'s transport is for ours. ``features`` learns from
-        the answers of the remix, image and variant requests whether those are offered."""
+        the answers of the remix, image and variant requests whether those are offered.
+        ``stop``: the event every poll delay waits on (a replay passes one that never blocks)."""
         self.client = client
         self.features = features or FeatureMap(target.features, target.absent_features)
         self.budget = budget
@@ -451,7 +453,7 @@ class JobPool:
         self._done = {p: threading.Event() for p in self.specs}
         # Set once a job's outcome is known, before its downloads: a remix of it can start then.
         self._settled = {p: threading.Event() for p in self.specs}
-        self._stop = threading.Event()
+        self._stop = stop if stop is not None else threading.Event()
         self._threads: list[threading.Thread] = []
         self._probe_video = probe_video
         self._poster = poster
@@ -459,6 +461,12 @@ class JobPool:
         self.started = False
 
     # --- for checks -----------------------------------------------------------------------
+    @property
+    def sdk_transport(self) -> Any:
+        """The ``httpx2`` transport openai-python sends through in this run (``None``: the
+        network); the SDK checks' own clients use it too, so they are recorded and replayed."""
+        return self._sdk_transport
+
     def planned(self, purpose: str) -> bool:
         return purpose in self.specs
 

@@ -29,6 +29,7 @@ from conformance.interrupt import RunInterrupted, StopRequest, stop_on_signals
 from conformance.jobs import JobPool, plan_jobs
 from conformance.plugin import SuiteContext, run_suite
 from conformance.provider.behaviour import Behaviour
+from conformance.recording.wiring import Recorder, Wiring
 from conformance.redact import redact_text, register_secret
 from conformance.report.model import CheckResult, Report
 
@@ -63,6 +64,9 @@ class RunOptions:
     """Bundled provider only: its wire behaviour (fault switches for demos and tests)."""
     progress: Callable[[str], None] | None = field(default=None, repr=False)
     write_reports: bool = True
+    wiring: Wiring | None = field(default=None, repr=False)
+    """Transports, waits and run tag (``recording.wiring``); default: record ``transcript.har``
+    when reports are written, else the plain network."""
 
 
 @dataclass
@@ -140,7 +144,12 @@ def _discover_list(client: Client, features: FeatureMap) -> None:
 
 
 def _property_phase(
-    target: Target, client: Client, budget: Budget, pool: JobPool, options: RunOptions
+    target: Target,
+    client: Client,
+    budget: Budget,
+    pool: JobPool,
+    options: RunOptions,
+    wiring: Wiring,
 ) -> tuple[list[CheckResult], dict[str, Any], list[str]]:
     """Run the schemathesis phase; returns its checks, the report's fuzz facts, created ids."""
     from conformance.fuzz import PropertyContext, run_property_phase
@@ -165,6 +174,7 @@ def _property_phase(
                 billable_positive=target.fuzz_billable,
                 request_timeout_s=target.request_timeout_s,
                 work_dir=Path(work),
+                http_adapter=wiring.http_adapter,
             )
         )
     facts = {
@@ -200,15 +210,17 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         for stop in stopping:
             stop()
 
+    wiring = options.wiring or (Recorder() if options.write_reports else Wiring())
     with (
         stop_on_signals(stop_work) as stop_request,
         _bundled(target, options) as live,
-        Client(live) as client,
+        Client(live, transport=wiring.transport) as client,
     ):
         if progress:
             progress(f"checking {live}")
+        run_tag = wiring.run_tag or secrets.token_hex(3)
+        wiring.bind(live, run_tag, options.only, options.skip)
         budget = Budget(live.budget)
-        run_tag = secrets.token_hex(3)
         specs = plan_jobs(live, selected, run_tag)
         from conformance import media
 
@@ -221,6 +233,8 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             probe_video=media.probe_video,
             poster=media.poster_png,
             features=features,
+            sdk_transport=wiring.sdk_transport,
+            stop=wiring.stop_event(),
         )
         stopping.append(pool.stop)
         report_dir = options.report_dir or default_report_dir(live)
@@ -247,7 +261,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
                 complete = False
                 checks = _all_skipped(selected, unreachable)
             else:
-                checks = _run_phases(live, client, budget, pool, ctx, options, stop_request)
+                checks = _run_phases(live, client, budget, pool, ctx, options, stop_request, wiring)
                 fuzz_facts, extra_ids = ctx.shared.pop("fuzz_facts"), ctx.shared.pop("fuzz_ids")
         except RunInterrupted:
             complete = False
@@ -308,6 +322,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             from conformance.report.writers import write_all
 
             paths = write_all(report, report_dir)
+            paths.update(wiring.write(report_dir))
     from conformance.report.gate import evaluate
 
     gate = evaluate(report, options.baseline)
@@ -326,6 +341,7 @@ def _run_phases(
     ctx: SuiteContext,
     options: RunOptions,
     stop_request: StopRequest,
+    wiring: Wiring,
 ) -> list[CheckResult]:
     """Jobs, property phase and suite, in that order; the fuzz facts go to ``ctx.shared``."""
     ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = {}, []
@@ -335,7 +351,9 @@ def _run_phases(
     # job, so against a real vendor (jobs take minutes) it costs no wall time, and the completed
     # job it needs for the 200 paths is still fresh when it gets there.
     if options.fuzz:
-        fuzz_checks, fuzz_facts, extra_ids = _property_phase(live, client, budget, pool, options)
+        fuzz_checks, fuzz_facts, extra_ids = _property_phase(
+            live, client, budget, pool, options, wiring
+        )
         ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = fuzz_facts, extra_ids
     else:
         fuzz_checks = _fuzz_skipped("property phase disabled (--no-fuzz)")

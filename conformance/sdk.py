@@ -252,6 +252,10 @@ def describe_sdk_error(exc: Exception) -> str:
     """One redacted line for an exception the SDK raised on a vendor response."""
     if isinstance(exc, openai.APIStatusError):
         return redact_text(f"{type(exc).__name__} ({exc.status_code}): {exc.message}")[:300]
+    cause = exc.__cause__
+    if isinstance(exc, openai.APIConnectionError) and cause is not None:
+        # "Connection error." alone hides why (refused, reset, or a replay's missing answer).
+        return redact_text(f"{type(exc).__name__}: {exc} ({type(cause).__name__}: {cause})")[:300]
     return redact_text(f"{type(exc).__name__}: {exc}")[:300]
 
 

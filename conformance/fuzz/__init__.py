@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from requests.adapters import BaseAdapter
+
 from conformance.budget import Budget
 from conformance.report.model import CheckResult
 
@@ -41,6 +43,9 @@ class PropertyContext:
     """Scratch directory; nothing may leak between runs (no Hypothesis database)."""
     max_examples: int = 20
     """Fuzzed cases per operation (the coverage phase adds its own, deterministic ones)."""
+    http_adapter: BaseAdapter | None = None
+    """A ``requests`` adapter the phase's session sends through (the run's recording);
+    ``None``: requests' own."""
 
 
 @dataclass

@@ -158,6 +158,9 @@ def run(ctx: PropertyContext) -> PropertyPhaseResult:
     seed = ctx.seed if ctx.seed is not None else secrets.randbelow(2**31)
     ctx.work_dir.mkdir(parents=True, exist_ok=True)
     state = PhaseState(ctx=ctx, seed=seed)
+    if ctx.http_adapter is not None:
+        for prefix in ("http://", "https://"):
+            state.session.mount(prefix, ctx.http_adapter)
     config = engine_config(
         seed=seed,
         max_examples=ctx.max_examples,

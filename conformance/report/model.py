@@ -121,6 +121,8 @@ class Report:
     format: int = REPORT_FORMAT
     complete: bool = True
     """False when the run was cut short; a truncated report never gates green."""
+    rejudged_from: dict[str, Any] | None = None
+    """Set on a re-judgement (``rejudge``): the recording it replayed and what recorded it."""
 
     def summary(self) -> dict[str, Any]:
         """Counts per outcome, and per level and outcome."""
@@ -181,6 +183,7 @@ class Report:
             "flow_control": self.flow_control,
             "checks": [c.to_dict() for c in self.checks],
             "jobs": [asdict(j) for j in self.jobs],
+            **({"rejudged_from": self.rejudged_from} if self.rejudged_from is not None else {}),
         }
 
     @classmethod
@@ -219,4 +222,5 @@ class Report:
             flow_control=data.get("flow_control", {}),
             format=data.get("format", REPORT_FORMAT),
             complete=data.get("complete", True),
+            rejudged_from=data.get("rejudged_from"),
         )

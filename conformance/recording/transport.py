@@ -1,0 +1,190 @@
+"""Recording transports: wrap the real transport of our client (``httpx``) and of
+openai-python (``httpx2``) and log every exchange into a ``HarRecorder``.
+
+The response body is teed as the client reads it (never read ahead, so the client's own
+streaming, caps and deadlines behave as without recording); the HAR keeps at most the
+recorder's cap of it, decoded (``content-encoding`` undone), as HAR viewers expect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import httpx2
+
+from conformance.recording.har import Entry, HarRecorder
+from conformance.recording.keys import ClientKind
+
+
+def _http_version(response: Any) -> str:
+    raw = response.extensions.get("http_version", b"HTTP/1.1")
+    return raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw)
+
+
+def _reason(response: Any) -> str:
+    raw = response.extensions.get("reason_phrase", b"")
+    return raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw or "")
+
+
+def decode_body(lib: Any, raw: bytes, headers: Any) -> tuple[bytes, str]:
+    """``raw`` with its ``content-encoding`` undone, and a note when that was not possible."""
+    encoding = headers.get("content-encoding", "")
+    if not encoding or encoding.lower() == "identity":
+        return raw, ""
+    try:
+        return lib.Response(200, headers={"content-encoding": encoding}, content=raw).content, ""
+    except Exception as exc:  # a truncated or corrupt encoding: keep the wire bytes
+        return raw, f"content-encoding {encoding} not undone ({type(exc).__name__}); raw bytes"
+
+
+class _Tee:
+    """Passes the inner stream's chunks through, keeping the first ``cap`` bytes."""
+
+    def __init__(self, inner: Any, cap: int, done: Callable[[bytes, int, bool], None]) -> None:
+        self._inner = inner
+        self._cap = cap
+        self._done = done
+        self._kept: list[bytes] = []
+        self._kept_len = 0
+        self._size = 0
+        self._finished = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._inner:
+            self._size += len(chunk)
+            room = self._cap - self._kept_len
+            if room > 0:
+                piece = chunk[:room]
+                self._kept.append(piece)
+                self._kept_len += len(piece)
+            yield chunk
+        self._finish(complete=True)
+
+    def close(self) -> None:
+        try:
+            self._inner.close()
+        finally:
+            self._finish(complete=False)
+
+    def _finish(self, complete: bool) -> None:
+        if not self._finished:
+            self._finished = True
+            self._done(b"".join(self._kept), self._size, complete)
+
+
+class _HttpxTee(_Tee, httpx.SyncByteStream):
+    pass
+
+
+class _Httpx2Tee(_Tee, httpx2.SyncByteStream):
+    pass
+
+
+def _record(
+    recorder: HarRecorder,
+    client: ClientKind,
+    lib: Any,
+    tee: type[_Tee],
+    inner: Any,
+    request: Any,
+) -> Any:
+    request.read()  # multipart bodies are streams; read() keeps them resendable
+    entry = recorder.begin(
+        client, request.method, str(request.url), request.headers, request.content
+    )
+    try:
+        response = inner.handle_request(request)
+    except BaseException as exc:
+        recorder.fail(entry, exc)
+        raise
+    version = _http_version(response)
+    recorder.respond(entry, response.status_code, _reason(response), response.headers, version)
+    headers = response.headers
+
+    def done(kept: bytes, size: int, complete: bool) -> None:
+        _end(recorder, entry, lib, headers, kept, size, complete)
+
+    return lib.Response(
+        status_code=response.status_code,
+        headers=response.headers,
+        stream=tee(response.stream, recorder.cap, done),
+        extensions=response.extensions,
+    )
+
+
+def _end(
+    recorder: HarRecorder,
+    entry: Entry,
+    lib: Any,
+    headers: Any,
+    kept: bytes,
+    size: int,
+    complete: bool,
+) -> None:
+    notes = []
+    if not complete:
+        notes.append("the client stopped reading the body early")
+    wire_size = size
+    if size > recorder.cap:
+        # A cut body cannot be decoded: keep the wire bytes and say which encoding they are in.
+        body = kept
+        if headers.get("content-encoding"):
+            notes.append(f"content-encoding {headers['content-encoding']} kept (body cut)")
+    else:
+        body, note = decode_body(lib, kept, headers)
+        size = len(body)
+        if note:
+            notes.append(note)
+    recorder.end(entry, body, size, wire_size, "; ".join(notes))
+
+
+class RecordingTransport(httpx.BaseTransport):
+    """An ``httpx`` transport that logs every exchange of our client into ``recorder``."""
+
+    def __init__(
+        self,
+        recorder: HarRecorder,
+        inner: httpx.BaseTransport | None = None,
+        client: ClientKind = "ours",
+    ) -> None:
+        self.recorder = recorder
+        self._inner = inner or httpx.HTTPTransport()
+        self._client: ClientKind = client
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        response: httpx.Response = _record(
+            self.recorder, self._client, httpx, _HttpxTee, self._inner, request
+        )
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+class SdkRecordingTransport(httpx2.BaseTransport):
+    """The same for openai-python, which sends through ``httpx2``."""
+
+    def __init__(self, recorder: HarRecorder, inner: httpx2.BaseTransport | None = None) -> None:
+        self.recorder = recorder
+        self._inner = inner or _sdk_default_transport()
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        response: httpx2.Response = _record(
+            self.recorder, "sdk", httpx2, _Httpx2Tee, self._inner, request
+        )
+        return response
+
+    def close(self) -> None:
+        self._inner.close()
+
+
+def _sdk_default_transport() -> httpx2.BaseTransport:
+    # What openai-python's default client would build for itself (its connection limits).
+    try:
+        from openai._constants import DEFAULT_CONNECTION_LIMITS
+
+        return httpx2.HTTPTransport(limits=DEFAULT_CONNECTION_LIMITS)
+    except (ImportError, TypeError):
+        return httpx2.HTTPTransport()

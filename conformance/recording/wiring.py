@@ -1,0 +1,128 @@
+"""What a run plugs in to be recorded or replayed: the transports of our client and of
+openai-python, the job pool's stop event, the run tag, and the HAR to write at the end.
+
+``runner.execute`` asks ``RunOptions.wiring`` (default: ``Recorder()`` when reports are
+written) for these; ``Replayer`` is what ``rejudge`` passes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import httpx2
+
+from conformance import SUITE_VERSION, __version__
+from conformance.config import Target
+from conformance.recording.har import HarRecorder, iso
+from conformance.recording.replay import (
+    NoWaitEvent,
+    Recording,
+    ReplayTransport,
+    SdkReplayTransport,
+    VirtualClock,
+)
+from conformance.recording.requests_adapter import RecordingAdapter
+from conformance.recording.transport import RecordingTransport, SdkRecordingTransport
+
+
+class Wiring:
+    """A run as it is without recording: the network, real waits, a fresh run tag."""
+
+    transport: httpx.BaseTransport | None = None
+    sdk_transport: httpx2.BaseTransport | None = None
+    run_tag: str | None = None
+    """The run tag to reuse (a replay sends the recorded prompts); ``None``: draw one."""
+    http_adapter: Any = None
+    """A ``requests`` adapter for the property phase's session (``None``: requests' own)."""
+
+    def stop_event(self) -> threading.Event:
+        """The job pool's stop event (its poll delays wait on it)."""
+        return threading.Event()
+
+    def bind(
+        self, target: Target, run_tag: str, only: list[str] | None, skip: list[str] | None
+    ) -> None:
+        """The run's target (its key included) and selection, before its first request."""
+
+    def write(self, report_dir: Path) -> dict[str, Path]:
+        """Write what the run produced besides the report; returns ``{name: path}``."""
+        return {}
+
+
+class Recorder(Wiring):
+    """Records every exchange of the run into ``transcript.har``."""
+
+    def __init__(self, cap: int | None = None) -> None:
+        self.har = HarRecorder() if cap is None else HarRecorder(cap)
+        # The recording sits on the same deadline-bound network the unrecorded clients use, so
+        # recording changes nothing about how long a request may take.
+        from conformance.client import _deadline_transport
+        from conformance.sdk_transport import _deadline_transport as _sdk_deadline_transport
+
+        self.transport = RecordingTransport(self.har, _deadline_transport())
+        self._sdk = SdkRecordingTransport(self.har, _sdk_deadline_transport())
+        self.sdk_transport = _Shared(self._sdk)
+        self.http_adapter = RecordingAdapter(self.har)
+
+    def bind(
+        self, target: Target, run_tag: str, only: list[str] | None, skip: list[str] | None
+    ) -> None:
+        self.har.api_key = target.api_key
+        self.har.meta = {
+            "tool": {"version": __version__, "suite_version": SUITE_VERSION},
+            "started_at": iso(time.time()),
+            "started_wall": round(time.time(), 3),
+            "run_tag": run_tag,
+            "only": only,
+            "skip": skip,
+            "target": target.redacted(),
+            "budget": dataclasses.asdict(target.budget),
+            "keyed": bool(target.api_key),
+        }
+
+    def write(self, report_dir: Path) -> dict[str, Path]:
+        self._sdk.close()
+        self.http_adapter.close()
+        return {"har": self.har.write(report_dir)}
+
+
+class _Shared(httpx2.BaseTransport):
+    """One transport for every openai-python client of the run: each client closes its
+    transport when done, and the others still need it; the recorder closes it at the end."""
+
+    def __init__(self, inner: httpx2.BaseTransport) -> None:
+        self._inner = inner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        return self._inner.handle_request(request)
+
+    def close(self) -> None:
+        pass
+
+
+class Replayer(Wiring):
+    """Answers the run from a recording: no network, no waiting, the recorded run tag."""
+
+    API_KEY = "vc-replay-key-00000000"
+    """The replay target's key: never sent anywhere, it only marks "the run's key" in keys."""
+
+    def __init__(self, recording: Recording) -> None:
+        self.recording = recording
+        # A run without a key sent none: its replay must not send one either.
+        self.api_key = self.API_KEY if recording.meta.get("keyed", True) else ""
+        self.clock = VirtualClock(recording.started)
+        self.transport = ReplayTransport(recording, self.clock, self.api_key)
+        self.sdk_transport = SdkReplayTransport(recording, self.clock, self.api_key)
+        self.run_tag = str(recording.meta.get("run_tag") or "") or None
+
+    def stop_event(self) -> threading.Event:
+        return NoWaitEvent()
+
+    def meta(self) -> dict[str, Any]:
+        """The recording's run description."""
+        return self.recording.meta
