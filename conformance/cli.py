@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "compare": "build the vendor matrix (matrix.html, matrix.md) from several report.json files",
     "diff": "compare two runs: regressed, fixed, new and vanished checks",
     "baseline": "write a per-vendor baseline of known failures from a report",
+    "setup-node": "install the pinned npm package openai that the openai-node oracle drives",
 }
 
 
@@ -37,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"conformance.commands.{name}")
+        module = importlib.import_module(f"conformance.commands.{name.replace('-', '_')}")
         command = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(command)
     return parser
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_USAGE
-        module = importlib.import_module(f"conformance.commands.{args.command}")
+        module = importlib.import_module(f"conformance.commands.{args.command.replace('-', '_')}")
         return int(module.main(args))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -214,6 +214,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
         "VID-DEL",
         "VID-REMIX",
         "VID-EXP",
+        "VID-SDK-004",  # the openai-node oracle polls, downloads and lists the main job
     )
     if _needs(ids, *lifecycle_users) or sdk_remix:
         variants = VARIANTS if target.declares("variants") and _needs(ids, "VID-CONTENT-00") else ()
