@@ -39,17 +39,19 @@ def _poll(call: OracleCall, what: str) -> str | None:
 
 
 def content_expired(run: OracleRun) -> bool:
-    """The download of the run's job got 404 after its ``expires_at``: content may expire then
-    (api §4), so that download says nothing about the vendor."""
+    """The download of the run's job got 404 while its ``expires_at`` was unset or passed.
+
+    Content is promised only until ``expires_at`` (api §3.1, §4); without one, retention is the
+    vendor's business (VID-OBJ-001 judges the missing key, VID-CONTENT-001 the download itself),
+    so such a 404 says nothing about openai-node.
+    """
     poll, download = run.get("poll"), run.get("downloadContent")
     if poll is None or download is None or download.ok or not isinstance(poll.value, dict):
         return False
+    if (download.error or {}).get("name") != "NotFoundError":
+        return False
     expires_at = poll.value.get("expires_at")
-    return (
-        (download.error or {}).get("name") == "NotFoundError"
-        and isinstance(expires_at, int | float)
-        and download.at >= expires_at
-    )
+    return not isinstance(expires_at, int | float) or download.at >= expires_at
 
 
 def _download(call: OracleCall, what: str) -> str | None:

@@ -123,3 +123,15 @@ def test_a_404_download_after_expires_at_is_not_held_against_the_vendor() -> Non
     early = _swap(calls, OracleCall("downloadContent", False, error=expired, at=999.5))
     assert not content_expired(OracleRun("v20", "6.49.0", early))
     assert "NotFoundError (404)" in problems(OracleRun("v20", "6.49.0", early), PLAN)[0]
+
+
+def test_a_404_download_without_expires_at_is_not_judged() -> None:
+    gone = {"name": "NotFoundError", "status": 404, "message": "content has expired"}
+    calls = _swap(_clean_calls(), OracleCall("downloadContent", False, error=gone, at=5.0))
+    assert content_expired(OracleRun("v20", "6.49.0", calls))
+    assert problems(OracleRun("v20", "6.49.0", calls), PLAN) == []
+    # any other error on the download is still a problem
+    boom = {"name": "InternalServerError", "status": 500, "message": "boom"}
+    calls = _swap(_clean_calls(), OracleCall("downloadContent", False, error=boom, at=5.0))
+    assert not content_expired(OracleRun("v20", "6.49.0", calls))
+    assert len(problems(OracleRun("v20", "6.49.0", calls), PLAN)) == 1
