@@ -53,7 +53,7 @@ CLIENTS: tuple[ClientClass, ...] = (
         STRICT,
         "openai-python (strict)",
         "openai-python with _strict_response_validation=True: rejects out-of-enum status and "
-        "size, integer seconds, a wrong object, a missing progress, non-JSON bodies",
+        "size, integer seconds, a wrong object, a missing progress",
         ("VID-SDK-001", "VID-SDK-002"),
     ),
     ClientClass(
@@ -243,9 +243,9 @@ PROPERTY_KINDS: dict[str, Impact] = {
         ALL, "a 5xx: reads as an outage; the SDKs retry it, re-sending creates that may bill"
     ),
     "CONTENT-TYPE": _i(
-        frozenset({STRICT, NODE, TYPED, HTTP}),
-        "a JSON body not labelled application/json: openai-node returns it as a string, strict "
-        "openai-python raises, typed clients cannot decode it",
+        frozenset({NODE, TYPED, HTTP}),
+        "a JSON body not labelled application/json: openai-node returns it as a string (its "
+        "fields read undefined), typed clients refuse to decode it",
     ),
     "RESPONSE-SCHEMA": _i(
         SCHEMA_BOUND, "APIResponseValidationError / decode error on a body outside the schema"
