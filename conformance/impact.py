@@ -22,6 +22,7 @@ from conformance.fuzz import catalog as fuzz_catalog
 from conformance.report.model import LEVELS, CheckResult, Report
 
 ClientVerdict = Literal["works", "breaks", "not judged"]
+CUT_SHORT = "run cut short"
 
 
 @dataclass(frozen=True)
@@ -325,6 +326,8 @@ class ClientResult:
             more = len(self.breakages) - 4
             return f"broken by {ids}" + (f" and {more} more" if more > 0 else "")
         if self.verdict == "not judged":
+            if self.undecided == [CUT_SHORT]:
+                return "the run was cut short: no client is judged"
             return "the checks that would tell did not run: " + ", ".join(self.undecided)
         return "driven end to end by " + ", ".join(self.client.deciding) + "; nothing breaks it"
 
@@ -366,7 +369,7 @@ def client_results(report: Report) -> list[ClientResult]:
     """
     checks = {c.id: c for c in report.checks}
     if not report.complete:
-        return [ClientResult(c, "not judged", undecided=["the run was cut short"]) for c in CLIENTS]
+        return [ClientResult(c, "not judged", undecided=[CUT_SHORT]) for c in CLIENTS]
     return [_judge(c, checks) for c in CLIENTS]
 
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 from conformance import catalog, impact
+from conformance.commands.checks import render_json, render_markdown
 from conformance.fuzz.catalog import PROPERTY_CHECKS
 from tests.report.factories import make_report, passing_checks, replace, result
 
@@ -101,6 +104,18 @@ def test_breaks_wins_over_not_judged() -> None:
 def test_an_incomplete_run_judges_no_client() -> None:
     verdicts = _verdicts(make_report(complete=False))
     assert all(r.verdict == "not judged" for r in verdicts.values())
+    assert verdicts["http"].reason == "the run was cut short: no client is judged"
+
+
+def test_the_catalogue_in_json_and_markdown_names_the_clients() -> None:
+    entries = {c["id"]: c for c in json.loads(render_json())["checks"]}
+    assert entries["VID-OBJ-001"]["breaks"] == ["openai-python-strict", "typed"]
+    assert entries["VID-AUTH-001"]["breaks"] == []
+    assert entries["VID-LIFE-009"]["user_sees"].startswith("create_and_poll raises ValueError")
+    rows = {line.split(" | ")[0]: line for line in render_markdown().splitlines()}
+    assert " | typed, http | " in rows["| VID-CREATE-001"]
+    assert " | all | " in rows["| VID-LIFE-001"]
+    assert " | none | " in rows["| VID-AUTH-001"]
 
 
 def test_clients_section_is_plain_data() -> None:
