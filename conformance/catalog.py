@@ -9,11 +9,14 @@ suite is derived from: ``api §N`` is the normative API description (openai-vide
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from conformance.report.model import CheckResult, Level, Outcome
+
+if TYPE_CHECKING:
+    from conformance.impact import Impact
 
 CORE_FEATURES = ("create", "object", "lifecycle", "content", "validation", "errors", "auth")
 EXTENDED_FEATURES = (
@@ -585,6 +588,14 @@ _CHECKS: tuple[Check, ...] = (
         "api §5.1, §5.7",
         "SDK calls beyond the core lifecycle fail",
     ),
+    _c(
+        "VID-SDK-004",
+        "SHOULD",
+        "sdk",
+        "openai-node drives create, poll, downloadContent, list, delete and remix",
+        "api §5, dev E2",
+        "the Node SDK drop-in promise: the npm package openai works by changing baseURL",
+    ),
 )
 
 CHECKS: dict[str, Check] = {c.id: c for c in _CHECKS}
@@ -593,6 +604,13 @@ CHECKS: dict[str, Check] = {c.id: c for c in _CHECKS}
 def get(check_id: str) -> Check:
     """The catalogue entry for ``check_id``; ``KeyError`` for an unknown id."""
     return CHECKS[check_id]
+
+
+def breaks(check_id: str) -> Impact | None:
+    """The client classes a failure of ``check_id`` breaks, and what their users see."""
+    from conformance import impact  # impact reads the catalogues; import late, not in a cycle
+
+    return impact.breaks(check_id)
 
 
 def check(check_id: str) -> pytest.MarkDecorator:

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "diff": "compare two runs: regressed, fixed, new and vanished checks",
     "baseline": "write a per-vendor baseline of known failures from a report",
     "rejudge": "judge a recorded run (its transcript.har) again offline: no network, no billing",
+    "setup-node": "install the pinned npm package openai that the openai-node oracle drives",
 }
 
 
@@ -38,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
-        module = importlib.import_module(f"conformance.commands.{name}")
+        module = importlib.import_module(f"conformance.commands.{name.replace('-', '_')}")
         command = sub.add_parser(name, help=help_text, description=help_text)
         module.add_arguments(command)
     return parser
@@ -51,7 +52,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.command:
             parser.print_help()
             return EXIT_USAGE
-        module = importlib.import_module(f"conformance.commands.{args.command}")
+        module = importlib.import_module(f"conformance.commands.{args.command.replace('-', '_')}")
         return int(module.main(args))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)

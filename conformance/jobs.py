@@ -241,6 +241,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
         "VID-DEL",
         "VID-REMIX",
         "VID-EXP",
+        "VID-SDK-004",  # the openai-node oracle polls, downloads and lists the main job
     )
     if _needs(ids, *lifecycle_users) or sdk_remix:
         variants = (

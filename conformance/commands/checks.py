@@ -6,8 +6,9 @@ import argparse
 import json
 
 from conformance import SUITE_VERSION, traceability
-from conformance.catalog import CHECKS, CORE_FEATURES, FEATURES, Check
+from conformance.catalog import CHECKS, CORE_FEATURES, FEATURES, Check, breaks
 from conformance.fuzz.catalog import PROPERTY_CHECKS
+from conformance.impact import CLIENT_NAMES
 
 
 def catalogue() -> list[Check]:
@@ -17,6 +18,16 @@ def catalogue() -> list[Check]:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+
+
+def breaks_text(check_id: str) -> str:
+    """The client classes a failure of ``check_id`` breaks, as one short cell."""
+    entry = breaks(check_id)
+    if entry is None or not entry.breaks:
+        return "none"
+    if set(entry.breaks) == set(CLIENT_NAMES):
+        return "all"
+    return ", ".join(n for n in CLIENT_NAMES if n in entry.breaks)
 
 
 def render_markdown() -> str:
@@ -29,9 +40,11 @@ def render_markdown() -> str:
         f"Suite version {SUITE_VERSION}. {len(CHECKS)} hand-written checks and "
         f"{len(PROPERTY_CHECKS)} property checks (`PROP-`, one per operation and kind). "
         "Core features "
-        f"({', '.join(CORE_FEATURES)}) cannot be exempted; the others apply when the profile "
-        "declares them. References: `api §N` is `openai-videos-api.md`, `dev XN` a row of "
-        "`real-world-deviations.md`.",
+        f"({', '.join(CORE_FEATURES)}) cannot be exempted; the others are judged when the profile "
+        "declares them or the run finds them, and are unsupported when their route is "
+        "missing. References: `api §N` is `openai-videos-api.md`, `dev XN` a row of "
+        '`real-world-deviations.md`. "Breaks" names the clients a failure breaks '
+        f"({', '.join(CLIENT_NAMES)}; see `conformance/impact.py`).",
         "",
     ]
     for feature in FEATURES:
@@ -42,11 +55,11 @@ def render_markdown() -> str:
         lines += [
             f"## {feature} ({kind})",
             "",
-            "| id | level | check | reference | why it matters |",
-            "|---|---|---|---|---|",
+            "| id | level | check | reference | breaks | why it matters |",
+            "|---|---|---|---|---|---|",
         ]
         for c in entries:
-            cells = [c.id, c.level, c.title, c.reference, c.why]
+            cells = [c.id, c.level, c.title, c.reference, breaks_text(c.id), c.why]
             lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
         lines.append("")
     lines += traceability.render_markdown({c.id for c in catalogue()})
@@ -66,6 +79,8 @@ def render_json() -> str:
                     "core": c.core,
                     "reference": c.reference,
                     "why": c.why,
+                    "breaks": sorted(entry.breaks) if (entry := breaks(c.id)) else [],
+                    "user_sees": entry.sees if entry else "",
                 }
                 for c in catalogue()
             ],

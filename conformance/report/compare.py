@@ -8,9 +8,10 @@ from pathlib import Path
 
 from conformance import catalog
 from conformance.errors import UsageError
+from conformance.impact import CLIENTS, ClientClass, ClientResult, client_results
 from conformance.report.atomic import write_text_atomic
 from conformance.report.html import environment
-from conformance.report.markdown import FEATURE_MARKS, VERDICT_MARKS, cell
+from conformance.report.markdown import CLIENT_MARKS, FEATURE_MARKS, VERDICT_MARKS, cell
 from conformance.report.model import CheckResult, Report
 from conformance.report.schema import load_report
 from conformance.report.views import (
@@ -50,6 +51,32 @@ class Column:
     @property
     def verdict(self) -> str:
         return self.report.verdict()
+
+
+@dataclass
+class ClientRow:
+    """One client class across vendors: will it work against each of them?"""
+
+    client: ClientClass
+    cells: list[ClientResult]
+
+
+def client_rows(columns: list[Column]) -> list[ClientRow]:
+    """A row per client class, a cell per vendor (the "will my code work?" grid)."""
+    per_vendor = [client_results(col.report) for col in columns]
+    return [
+        ClientRow(client, [results[i] for results in per_vendor])
+        for i, client in enumerate(CLIENTS)
+    ]
+
+
+def _client_cell(result: ClientResult) -> str:
+    mark = CLIENT_MARKS[result.verdict]
+    if result.verdict == "breaks":
+        ids = [b.check_id for b in result.breakages]
+        more = f" +{len(ids) - 3}" if len(ids) > 3 else ""
+        return f"{mark}: {', '.join(ids[:3])}{more}"
+    return mark
 
 
 @dataclass
@@ -173,6 +200,7 @@ def render_matrix_html(matrix: Matrix) -> str:
             reason=verdict_reason,
             sdk=sdk_drop_in,
             cost=format_cost,
+            client_rows=client_rows(matrix.columns),
         )
     )
 
@@ -185,6 +213,20 @@ def render_matrix_md(matrix: Matrix) -> str:
     if matrix.warnings:
         out.append("")
     out.append(f"Suite version {', '.join(matrix.suite_versions)}.")
+    out += [
+        "",
+        "## Will my code work?",
+        "",
+        "| client | " + " | ".join(cell(c.name, 40) for c in cols) + " |",
+        "|---|" + "---|" * len(cols),
+    ]
+    for crow in client_rows(cols):
+        out.append(
+            f"| {cell(crow.client.label)} | "
+            + " | ".join(cell(_client_cell(r), 120) for r in crow.cells)
+            + " |"
+        )
+    out += ["", "## Verdicts"]
     out += [
         "",
         "| vendor | verdict | why | SDK drop-in | MUST failed | SHOULD failed | passed "

@@ -10,6 +10,7 @@ from typing import Any
 
 import jinja2
 
+from conformance.impact import client_results
 from conformance.report.model import LEVELS, OUTCOMES, JobRecord, Report
 from conformance.report.svg import STATUS_COLOURS, timeline_svg
 from conformance.report.views import (
@@ -109,6 +110,7 @@ def render_html(report: Report) -> str:
             status_colours=STATUS_COLOURS,
             cost=format_cost(report.billing),
             sdk=sdk_drop_in(report),
+            clients=client_results(report),
             must_failed=must_failed,
             why=why,
             checks=sorted(report.checks, key=lambda c: c.id),

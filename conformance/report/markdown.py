@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conformance.impact import ClientResult, client_results
 from conformance.report.model import LEVELS, OUTCOMES, Report
 from conformance.report.views import (
     VERDICT_LABELS,
@@ -19,6 +20,11 @@ VERDICT_MARKS = {
     "partial": "🟡",
     "nonconformant": "❌",
     "error": "⚠️",
+}
+CLIENT_MARKS = {
+    "works": "✅ works",
+    "breaks": "❌ breaks",
+    "not judged": "⬜ not judged",
 }
 FEATURE_MARKS = {
     "passed": "✅ passed",
@@ -40,6 +46,31 @@ def cell(text: object, limit: int = 160) -> str:
     return flat
 
 
+def client_detail(result: ClientResult, limit: int = 3) -> str:
+    """What a client's user sees (its first breaking checks), or why it was not judged."""
+    if result.verdict == "breaks":
+        shown = [f"{b.check_id}: {b.sees}" for b in result.breakages[:limit]]
+        more = len(result.breakages) - limit
+        return "; ".join(shown) + (f"; and {more} more" if more > 0 else "")
+    return result.reason
+
+
+def render_clients(results: list[ClientResult]) -> list[str]:
+    """The "will my code work?" table: one row per client class."""
+    out = [
+        "### Will my code work?",
+        "",
+        "| client | verdict | what you would see |",
+        "|---|---|---|",
+    ]
+    for r in results:
+        out.append(
+            f"| {cell(r.client.label)} | {CLIENT_MARKS[r.verdict]} | "
+            f"{cell(client_detail(r), 400)} |"
+        )
+    return out
+
+
 def render_summary(report: Report, *, html_link: str | None = "report.html") -> str:
     """The Markdown summary of ``report`` (verdict, counts, failures, features, billing)."""
     verdict = report.verdict()
@@ -53,6 +84,8 @@ def render_summary(report: Report, *, html_link: str | None = "report.html") -> 
         f"{cell(tool.get('suite_version', '?'))}, spec {cell(tool.get('spec_version', '?'))}; "
         f"target {cell(report.target.get('base_url', '?'))}; started {cell(report.started_at)}, "
         f"took {report.duration_s:.1f} s. SDK drop-in: **{sdk_drop_in(report)}**.",
+        "",
+        *render_clients(client_results(report)),
         "",
         "| level | " + " | ".join(OUTCOMES) + " |",
         "|---|" + "---:|" * len(OUTCOMES),

@@ -164,6 +164,15 @@ class Report:
             "not_exercised": not_exercised,
         }
 
+    def clients(self) -> list[dict[str, Any]]:
+        """Per client class (openai-python, strict, openai-node, typed, http): works, breaks
+        (with the failed checks and what the user sees) or not judged; see ``conformance.impact``.
+        """
+        # imported here: impact reads the catalogues, which import this module
+        from conformance.impact import clients_section
+
+        return clients_section(self)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "format": self.format,
@@ -174,6 +183,7 @@ class Report:
             "complete": self.complete,
             "verdict": self.verdict(),
             "coverage": self.coverage(),
+            "clients": self.clients(),
             "summary": self.summary(),
             "billing": self.billing,
             "fuzz": self.fuzz,

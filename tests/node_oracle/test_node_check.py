@@ -1,0 +1,43 @@
+"""VID-SDK-004 in a whole run against the bundled provider, and the openai-node verdict it feeds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conformance.node_oracle.driver import unavailable
+from tests.suite.conftest import run_reference
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(unavailable() is not None, reason=f"{unavailable()}"),
+]
+
+
+def _node(report: object) -> dict[str, object]:
+    clients = report.to_dict()["clients"]  # type: ignore[attr-defined]
+    return next(c for c in clients if c["client"] == "openai-node")
+
+
+def test_the_node_check_passes_and_node_works(tmp_path: Path) -> None:
+    result = run_reference(tmp_path, only=["VID-SDK-004"])
+    [check] = [c for c in result.report.checks if c.id == "VID-SDK-004"]
+    assert check.outcome == "passed", check.message
+    calls = [c["call"] for c in check.details["calls"]]
+    assert calls == ["poll", "downloadContent", "list", "retrieve_unknown", "delete_unknown"]
+    assert _node(result.report)["verdict"] == "works"
+    # the oracle bills nothing: the run's only job is the main one it reuses
+    assert result.report.billing["jobs_created"] == 1
+
+
+def test_a_status_word_fault_breaks_node(tmp_path: Path) -> None:
+    result = run_reference(
+        tmp_path, only=["VID-SDK-004", "VID-LIFE-001"], faults=["status-processing"]
+    )
+    node = _node(result.report)
+    assert node["verdict"] == "breaks"
+    # the oracle polls the main job once it completed, so it sees no 'processing' itself: the
+    # verdict comes from the table (VID-LIFE-001 breaks every client's poll loop)
+    assert [b["check"] for b in node["breaks"]] == ["VID-LIFE-001"]
+    assert "returns at once" in node["breaks"][0]["sees"]
