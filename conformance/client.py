@@ -489,7 +489,11 @@ class Client:
                 for name in [h for h in send_headers if self._is_credential(h, send_headers[h])]:
                     del send_headers[name]
                     dropped = True
-            hops.append(RedirectHop(response.status_code, url, next_url, cross, dropped))
+            hops.append(
+                RedirectHop(
+                    response.status_code, redact_text(url), redact_text(next_url), cross, dropped
+                )
+            )
             if response.status_code == 303 or (
                 response.status_code in (301, 302) and current_method == "POST"
             ):
@@ -503,7 +507,7 @@ class Client:
             url, params = next_url, None
         return Response(
             method=current_method,
-            url=str(response.url),
+            url=redact_text(str(response.url)),  # a signed CDN URL may carry the key
             status=response.status_code,
             headers=response.headers,
             content=body,

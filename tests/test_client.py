@@ -250,3 +250,15 @@ def test_preflight_hint_on_a_login_redirect() -> None:
 
     text = preflight_hint(_client(handler).retrieve("video_x"))
     assert text is not None and "login page" in text
+
+
+def test_a_key_in_a_redirect_location_is_redacted_everywhere() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.vendor.test":
+            return httpx.Response(302, headers={"location": f"https://cdn.test/f?k={KEY}"})
+        return httpx.Response(200, content=b"\x00", headers={"content-type": "video/mp4"})
+
+    client = _client(handler)
+    with client.capture() as log:
+        response = client.content("video_1")
+    assert KEY not in repr(response.redirects) + response.url + repr(log)
