@@ -471,9 +471,24 @@ class Client:
         current_method = method
         seen = {(method, url)}
         while True:
-            response, body, exchange = self._send_once(
-                current_method, url, send_headers, content, multipart, params, timeout, max_bytes
-            )
+            try:
+                response, body, exchange = self._send_once(
+                    current_method,
+                    url,
+                    send_headers,
+                    content,
+                    multipart,
+                    params,
+                    timeout,
+                    max_bytes,
+                )
+            except Unreachable as exc:
+                if not hops:
+                    raise
+                # The target answered and sent us somewhere dead: the provider's failure.
+                raise ProviderFault(
+                    f"redirected to an unreachable URL: {exc}", exc.exchange
+                ) from None
             exchanges.append(exchange)
             location = response.headers.get("location")
             if not (follow_redirects and response.status_code in REDIRECT_STATUSES and location):

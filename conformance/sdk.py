@@ -131,7 +131,7 @@ class SdkTranscript:
         body: Any = parse_json(response.content)[0] if "json" in ctype else None
         raw = SdkResponse(
             method=request.method,
-            url=str(request.url),
+            url=redact_text(str(request.url)),
             path=request.url.path,
             status=response.status_code,
             headers=headers,
