@@ -146,6 +146,12 @@ class SdkTranscript:
             if body is not None:
                 self.bodies.append((request.method, request.url.path, response.status_code, body))
 
+    @property
+    def throttles(self) -> int:
+        """429/503 answers the SDK received (each one it retried is in the transcript too)."""
+        with self._lock:
+            return sum(r.status in (429, 503) for r in self.responses)
+
     def last(self, method: str, path_suffix: str) -> SdkResponse | None:
         """The last response to ``method`` on a path ending in ``path_suffix``."""
         with self._lock:
