@@ -52,6 +52,7 @@ from conformance.http_limits import (
     Overrun,
     deadline_pool,
     deadline_scope,
+    media_deadline_s,
     media_slots,
     parse_json,
     read_bounded,
@@ -721,7 +722,9 @@ class Client:
         max_bytes: int = MEDIA_BODY_CAP,
     ) -> Response:
         """GET /videos/{id}/content, with the SDK's ``Accept: application/binary``; the body
-        may be up to ``max_bytes`` (default ``http_limits.MEDIA_BODY_CAP``)."""
+        may be up to ``max_bytes`` (default ``http_limits.MEDIA_BODY_CAP``; a job's own is
+        ``http_limits.media_cap(seconds, size)``), and gets the request timeout plus the time
+        that many bytes take at 1 MiB/s."""
         return self.request(
             "GET",
             video_path(video_id, "/content"),
@@ -731,6 +734,7 @@ class Client:
             auth=auth,
             follow_redirects=follow_redirects,
             max_bytes=max_bytes,
+            timeout=media_deadline_s(self.target.request_timeout_s, max_bytes),
         )
 
     def delete(self, video_id: str, *, auth: AuthMode = "default") -> Response:
