@@ -52,6 +52,7 @@ from conformance.http_limits import (
     Overrun,
     deadline_pool,
     deadline_scope,
+    media_deadline_s,
     media_slots,
     parse_json,
     read_bounded,
@@ -487,9 +488,24 @@ class Client:
         current_method = method
         seen = {(method, url)}
         while True:
-            response, body, exchange = self._send_once(
-                current_method, url, send_headers, content, multipart, params, timeout, max_bytes
-            )
+            try:
+                response, body, exchange = self._send_once(
+                    current_method,
+                    url,
+                    send_headers,
+                    content,
+                    multipart,
+                    params,
+                    timeout,
+                    max_bytes,
+                )
+            except Unreachable as exc:
+                if not hops:
+                    raise
+                # The target answered and sent us somewhere dead: the provider's failure.
+                raise ProviderFault(
+                    f"redirected to an unreachable URL: {exc}", exc.exchange
+                ) from None
             exchanges.append(exchange)
             location = response.headers.get("location")
             if not (follow_redirects and response.status_code in REDIRECT_STATUSES and location):
@@ -505,7 +521,11 @@ class Client:
                 for name in [h for h in send_headers if self._is_credential(h, send_headers[h])]:
                     del send_headers[name]
                     dropped = True
-            hops.append(RedirectHop(response.status_code, url, next_url, cross, dropped))
+            hops.append(
+                RedirectHop(
+                    response.status_code, redact_text(url), redact_text(next_url), cross, dropped
+                )
+            )
             if response.status_code == 303 or (
                 response.status_code in (301, 302) and current_method == "POST"
             ):
@@ -519,7 +539,7 @@ class Client:
             url, params = next_url, None
         return Response(
             method=current_method,
-            url=str(response.url),
+            url=redact_text(str(response.url)),  # a signed CDN URL may carry the key
             status=response.status_code,
             headers=response.headers,
             content=body,
@@ -734,7 +754,9 @@ class Client:
         max_bytes: int = MEDIA_BODY_CAP,
     ) -> Response:
         """GET /videos/{id}/content, with the SDK's ``Accept: application/binary``; the body
-        may be up to ``max_bytes`` (default ``http_limits.MEDIA_BODY_CAP``)."""
+        may be up to ``max_bytes`` (default ``http_limits.MEDIA_BODY_CAP``; a job's own is
+        ``http_limits.media_cap(seconds, size)``), and gets the request timeout plus the time
+        that many bytes take at 1 MiB/s."""
         return self.request(
             "GET",
             video_path(video_id, "/content"),
@@ -744,6 +766,7 @@ class Client:
             auth=auth,
             follow_redirects=follow_redirects,
             max_bytes=max_bytes,
+            timeout=media_deadline_s(self.target.request_timeout_s, max_bytes),
         )
 
     def delete(self, video_id: str, *, auth: AuthMode = "default") -> Response:

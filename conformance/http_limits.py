@@ -29,6 +29,9 @@ MEDIA_BODY_CAP = 128 * MiB
 """Most bytes of a ``/content`` body. A 20 s 1792x1024 clip at a generous 25 Mbit/s is ~60 MiB;
 twice that still keeps the checker (which holds the body, and briefly a joined copy) far below
 500 MB of memory whatever the provider sends."""
+MEDIA_MIN_RATE = 1 * MiB
+"""Slowest download (bytes per second) a media body is given time for on top of the request
+timeout: a legitimate 100 MB video over a slow link must not read as a hung provider."""
 MAX_RESPONSE_HEADERS = 256
 """Most header lines in one response (h11 already caps their total size at 64 KiB)."""
 MAX_JSON_DEPTH = 64
@@ -242,6 +245,12 @@ MEDIA_READS_AT_ONCE = 2
 """Media bodies (over ``JSON_BODY_CAP``) read at the same time, process-wide: with the cap per
 body this bounds what concurrent downloads can hold at once (2 x 128 MiB)."""
 media_slots = threading.BoundedSemaphore(MEDIA_READS_AT_ONCE)
+
+
+def media_deadline_s(request_timeout_s: float, cap: int) -> float:
+    """Total deadline of a media request: the request timeout plus the time the largest
+    allowed body takes at ``MEDIA_MIN_RATE``."""
+    return request_timeout_s + cap / MEDIA_MIN_RATE
 
 
 def media_cap(seconds: str | int | float, size: str) -> int:

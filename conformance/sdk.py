@@ -131,7 +131,7 @@ class SdkTranscript:
         body: Any = parse_json(response.content)[0] if "json" in ctype else None
         raw = SdkResponse(
             method=request.method,
-            url=str(request.url),
+            url=redact_text(str(request.url)),
             path=request.url.path,
             status=response.status_code,
             headers=headers,
@@ -145,6 +145,12 @@ class SdkTranscript:
             self.responses.append(raw)
             if body is not None:
                 self.bodies.append((request.method, request.url.path, response.status_code, body))
+
+    @property
+    def throttles(self) -> int:
+        """429/503 answers the SDK received (each one it retried is in the transcript too)."""
+        with self._lock:
+            return sum(r.status in (429, 503) for r in self.responses)
 
     def last(self, method: str, path_suffix: str) -> SdkResponse | None:
         """The last response to ``method`` on a path ending in ``path_suffix``."""

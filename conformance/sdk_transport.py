@@ -37,6 +37,7 @@ from conformance.http_limits import (
     Overrun,
     deadline_pool,
     deadline_scope,
+    media_deadline_s,
 )
 from conformance.redact import CREDENTIAL_HEADERS, redact_text
 
@@ -98,7 +99,9 @@ class GuardedTransport(httpx2.BaseTransport):
         started = time.monotonic()
         if self._run_ends_at is not None and started >= self._run_ends_at:
             raise SdkRunDeadline(request)
-        deadline = started + self._timeout
+        cap = MEDIA_BODY_CAP if request.url.path.endswith("/content") else JSON_BODY_CAP
+        timeout = media_deadline_s(self._timeout, cap) if cap > JSON_BODY_CAP else self._timeout
+        deadline = started + timeout
         if self._run_ends_at is not None:
             deadline = min(deadline, self._run_ends_at)
         what = f"{request.method} {request.url}"
@@ -110,7 +113,7 @@ class GuardedTransport(httpx2.BaseTransport):
         except httpx2.TransportError as exc:
             if time.monotonic() >= deadline - 0.05:
                 raise SdkProviderFault(
-                    f"{what}: no complete response within {self._timeout:g} s", request
+                    f"{what}: no complete response within {timeout:g} s", request
                 ) from exc
             if billable:
                 raise SdkProviderFault(f"{what}: {type(exc).__name__}: {exc}", request) from exc
@@ -121,7 +124,6 @@ class GuardedTransport(httpx2.BaseTransport):
                 f"{what}: {len(response.headers.raw)} header lines (limit {MAX_RESPONSE_HEADERS})",
                 request,
             )
-        cap = MEDIA_BODY_CAP if request.url.path.endswith("/content") else JSON_BODY_CAP
         encoding = response.headers.get("content-encoding", "")
         try:
             decoder = BoundedDecoder(encoding, cap)
@@ -135,7 +137,7 @@ class GuardedTransport(httpx2.BaseTransport):
                 encoding and k.lower() in (b"content-encoding", b"content-length")
             )  # the body is handed over decoded, so these no longer describe it
         ]
-        stream = _BoundedStream(response.stream, decoder, deadline, request, what, self._timeout)
+        stream = _BoundedStream(response.stream, decoder, deadline, request, what, timeout)
         return httpx2.Response(
             response.status_code, headers=headers, stream=stream, extensions=response.extensions
         )

@@ -250,3 +250,27 @@ def test_preflight_hint_on_a_login_redirect() -> None:
 
     text = preflight_hint(_client(handler).retrieve("video_x"))
     assert text is not None and "login page" in text
+
+
+def test_a_key_in_a_redirect_location_is_redacted_everywhere() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.vendor.test":
+            return httpx.Response(302, headers={"location": f"https://cdn.test/f?k={KEY}"})
+        return httpx.Response(200, content=b"\x00", headers={"content-type": "video/mp4"})
+
+    client = _client(handler)
+    with client.capture() as log:
+        response = client.content("video_1")
+    assert KEY not in repr(response.redirects) + response.url + repr(log)
+
+
+def test_a_redirect_to_a_dead_origin_is_the_providers_fault() -> None:
+    from conformance.client import ProviderFault
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.host == "api.vendor.test":
+            return httpx.Response(302, headers={"location": "https://dead.test/f.mp4"})
+        raise httpx.ConnectError("connection refused", request=request)
+
+    with pytest.raises(ProviderFault, match="redirected to an unreachable URL"):
+        _client(handler).content("video_1")

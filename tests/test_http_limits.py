@@ -76,3 +76,10 @@ def test_media_cap_follows_the_job() -> None:
     assert media_cap("12", "1792x1024") == 12 * 1792 * 1024 * 2
     assert media_cap("60", "1920x1080") == MEDIA_BODY_CAP
     assert media_cap("4", "bogus") == MEDIA_BODY_CAP
+
+
+def test_media_gets_time_for_its_bytes_at_one_mib_per_second() -> None:
+    from conformance.http_limits import MiB, media_deadline_s
+
+    assert media_deadline_s(60, 128 * MiB) == 188
+    assert media_deadline_s(10, 32 * MiB) == 42

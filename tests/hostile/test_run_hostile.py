@@ -23,7 +23,9 @@ from .server import BEHAVIOURS, HostileServer, running_hostile
 
 pytestmark = pytest.mark.slow
 
-KEY = "sk-hostile-run-7c1f0e9b2a"
+# No sk- prefix, and sent as x-api-key too (auth "both"): an echo of the raw key is hidden
+# only by the key's registration, not by a pattern for bearer tokens.
+KEY = "hostile-run-key-0123456789abcdef"
 RSS_LIMIT_MB = 500
 RUN_DEADLINE_S = 60
 WALL_LIMIT_S = RUN_DEADLINE_S + 60  # the deadline, clean-up and report writing
@@ -57,6 +59,7 @@ def _profile(tmp_path: Path, base_url: str) -> Path:
     path = tmp_path / "hostile.toml"
     path.write_text(
         f'name = "hostile"\nbase_url = "{base_url}"\napi_key_env = "HOSTILE_KEY"\n'
+        'auth = "both"\n'
         'features = ["list", "delete"]\n'
         "[timeouts]\njob = 8\nrequest = 4\nexpiry_wait = 1\n"
         "[budget]\nmax_jobs = 8\nmax_video_seconds = 64\n"

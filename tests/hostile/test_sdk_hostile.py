@@ -104,6 +104,7 @@ def test_one_429_on_create_is_waited_out(hostile: HostileServer) -> None:
     video, error, transcript = _call(_target(hostile, "throttle-once"), "create")
     assert error is None and video is not None
     assert [e.status for e in transcript.exchanges] == [429, 200]
+    assert transcript.throttles == 1
 
 
 def test_unreachable_is_a_network_error() -> None:
