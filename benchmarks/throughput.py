@@ -8,13 +8,24 @@ download ``/content``. Bounded by count and by a wall-time cap per level.
 
 A job is *lost* when its create was accepted but it did not end completed with a non-empty MP4
 download before the cap, or when the provider's store does not hold it.
+
+Peak RSS covers the provider and its render worker processes: the sum of each process's own
+high-water mark, read just before the provider stops (an upper bound of the true joint peak).
+
+With ``BENCH_PROVIDER_BASELINE=<dir>`` (a source tree of another commit, e.g. from
+``git archive``), every level also runs, right before, against the provider of that tree, with
+the same flags, so that the two are measured side by side under the same machine load.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -33,7 +44,11 @@ GET_ATTEMPTS = 2
 """A retrieve or download that got no answer is sent once more (they are idempotent); a create
 never is (it could start a second job)."""
 LOST_TARGET = Target("jobs lost under load (all levels)", 0)
+DROPPED_TARGET = Target("requests without an answer at the top level", 0)
+RETRIEVE_P99_TARGET = Target("retrieve p99 at the top level (ms)", 50)
 JOB_BODY = {"model": "sora-2", "prompt": "throughput benchmark", "size": "720x1280", "seconds": "4"}
+BASELINE_ENV = "BENCH_PROVIDER_BASELINE"
+"""Names a source tree whose provider is measured beside this one (see the module docstring)."""
 
 
 class _NoAnswer(Exception):
@@ -46,6 +61,7 @@ class LevelResult:
 
     concurrency: int
     jobs_planned: int
+    provider: str = "this commit"
     wall_s: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=dict)
     accepted_ids: list[str] = field(default_factory=list)
@@ -150,30 +166,99 @@ async def _drive(
             result.errors.append(f"{len(pending)} client(s) still busy at the {cap_s:g} s cap")
 
 
-def run_level(concurrency: int, jobs_each: int, cap_s: float) -> LevelResult:
+def run_level(
+    concurrency: int, jobs_each: int, cap_s: float, baseline: Path | None = None
+) -> LevelResult:
     """One level on a fresh provider process: every job is accepted (the queue has room for all
-    of them), ``RENDER_SLOTS`` render at once and the rest wait their turn."""
+    of them), ``RENDER_SLOTS`` render at once and the rest wait their turn. ``baseline`` runs
+    the provider of that source tree instead of this one."""
     result = LevelResult(concurrency, concurrency * jobs_each)
+    if baseline is not None:
+        result.provider = f"baseline ({baseline.name})"
     flags = [
         "--render-seconds", str(RENDER_SECONDS), "--ttl", "600",
         "--max-concurrent", str(min(concurrency, RENDER_SLOTS)),
         "--queue-limit", str(max(16, 2 * concurrency)),
     ]  # fmt: skip
-    with served_provider(*flags) as provider:
-        result.rss_before = provider.rss_bytes()
+    with _source(baseline), served_provider(*flags) as provider:
+        result.rss_before = _tree_rss(provider.process.pid, "VmRSS")
         asyncio.run(_drive(provider, result, jobs_each, cap_s))
-        result.peak_rss = provider.peak_rss_bytes()
+        result.peak_rss = _tree_rss(provider.process.pid, "VmHWM")
         result.stored_jobs = len(provider.jobs())
     return result
 
 
 def run(levels: tuple[int, ...], jobs_each: int, cap_s: float) -> Section:
     """Benchmark 4."""
+    baseline = _baseline_tree()
     results = []
     for level in levels:
+        if baseline is not None:
+            log(f"throughput: baseline provider, {level} concurrent client(s)")
+            results.append(run_level(level, jobs_each, cap_s, baseline))
         log(f"throughput: {level} concurrent client(s), {jobs_each} job(s) each")
         results.append(run_level(level, jobs_each, cap_s))
     return _section(results, jobs_each, cap_s)
+
+
+def _baseline_tree() -> Path | None:
+    value = os.environ.get(BASELINE_ENV, "").strip()
+    if not value:
+        return None
+    tree = Path(value).resolve()
+    if not (tree / "conformance" / "provider").is_dir():
+        raise ValueError(f"{BASELINE_ENV}={value} is not a source tree with conformance/provider")
+    return tree
+
+
+@contextlib.contextmanager
+def _source(tree: Path | None) -> Iterator[None]:
+    """Make ``python -m conformance`` started meanwhile import the package from ``tree``.
+
+    PYTHONSAFEPATH keeps the working directory (this checkout) off the front of ``sys.path``,
+    so the tree named on PYTHONPATH wins over it and over the installed package.
+    """
+    if tree is None:
+        yield
+        return
+    saved = {name: os.environ.get(name) for name in ("PYTHONPATH", "PYTHONSAFEPATH")}
+    os.environ["PYTHONPATH"] = str(tree)
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _tree_rss(pid: int, key: str) -> int | None:
+    """``key`` (``VmRSS`` or ``VmHWM``) summed over ``pid`` and its child processes."""
+    pids = [pid, *_children(pid)]
+    values = [_status_bytes(p, key) for p in pids]
+    known = [v for v in values if v is not None]
+    return sum(known) if known else None
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError, ValueError):
+            found.extend(int(c) for c in (task / "children").read_text().split())
+    return found
+
+
+def _status_bytes(pid: int, key: str) -> int | None:
+    try:
+        text = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
+    except OSError:
+        return None
+    for line in text.splitlines():
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+    return None
 
 
 def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Section:
@@ -186,6 +271,7 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
         )
         rows.append(
             [
+                r.provider,
                 str(r.concurrency),
                 f"{len(r.accepted_ids)}/{r.jobs_planned}",
                 str(r.refused_creates),
@@ -195,6 +281,8 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                 str(r.requests),
                 md.fmt_seconds(r.wall_s, 1),
                 md.fmt_number(r.requests / r.wall_s if r.wall_s else None, 1),
+                md.fmt_ms(percentile(r.latencies.get("retrieve", []), 50)),
+                md.fmt_ms(percentile(r.latencies.get("retrieve", []), 99)),
                 md.fmt_ms(percentile(everything, 50)),
                 md.fmt_ms(percentile(everything, 99)),
                 per_route,
@@ -202,21 +290,31 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                 md.fmt_bytes(r.peak_rss),
             ]
         )
-    notes = sorted({e for r in results for e in r.errors + r.transport_errors})
-    total_lost = sum(r.lost for r in results)
+    notes = sorted({f"{r.provider}: {e}" for r in results for e in r.errors + r.transport_errors})
+    # The targets judge this commit's provider; a baseline is there for comparison only.
+    own = [r for r in results if r.provider == LevelResult(0, 0).provider]
+    total_lost = sum(r.lost for r in own)
+    top = max(own, key=lambda r: r.concurrency, default=None)
+    dropped = None if top is None else len(top.transport_errors)
+    p99 = None if top is None else percentile(top.latencies.get("retrieve", []), 99)
+    p99_ms = None if p99 is None else p99 * 1000
     body = "\n\n".join(
         [
             f"Provider process per level: `python -m conformance serve --port 0 --render-seconds "
             f"{RENDER_SECONDS:g} --ttl 600 --max-concurrent min(N, {RENDER_SLOTS}) --queue-limit "
             f"max(16, 2N)` (the queue has room for every job, so none is refused; at most "
-            f"{RENDER_SLOTS} render at once on this machine's cores and the rest wait in the "
-            "queue; a retrieve or download without an answer is retried once, a create never). "
+            f"{RENDER_SLOTS} jobs are in progress at once and the rest wait in the queue; "
+            "a retrieve or download without an answer is retried once, a create never). "
             f"{jobs_each} job(s) per client, one after another; cap {cap_s:g} s per "
             "level. Requests per second = all requests / the level's wall time, which includes "
             "the render time, so it measures the load a poller population puts on the provider, "
-            "not the provider's ceiling. Latency = request start to full response (loopback).",
+            "not the provider's ceiling. Latency = request start to full response (loopback). "
+            "Peak RSS = the sum of each provider process's own peak (server and render "
+            "workers). A `baseline` row, when present, is the provider of an earlier commit "
+            "run with the same flags right before this commit's, under the same machine load.",
             md.table(
                 [
+                    "provider",
                     "concurrent jobs",
                     "accepted",
                     "refused (429)",
@@ -226,11 +324,13 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                     "requests",
                     "wall",
                     "requests/s",
+                    "retrieve p50",
+                    "retrieve p99",
                     "p50 latency",
                     "p99 latency",
                     "p50/p99 by route",
                     "RSS idle",
-                    "peak RSS",
+                    "peak RSS (all processes)",
                 ],
                 rows,
             ),
@@ -246,6 +346,18 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                 LOST_TARGET.describe(),
                 str(total_lost),
                 LOST_TARGET.verdict(total_lost),
+            ),
+            (
+                DROPPED_TARGET.label,
+                DROPPED_TARGET.describe(),
+                str(dropped) if dropped is not None else "n/a",
+                DROPPED_TARGET.verdict(dropped),
+            ),
+            (
+                RETRIEVE_P99_TARGET.label,
+                RETRIEVE_P99_TARGET.describe(),
+                md.fmt_number(p99_ms, 0) if p99_ms is not None else "n/a",
+                RETRIEVE_P99_TARGET.verdict(p99_ms),
             ),
         ],
     )

@@ -78,7 +78,6 @@ class RenderEngine:
         self.ttl_seconds = ttl_seconds
         self.fps = fps
         self.workers = RenderWorkers(workers or default_worker_count(max_concurrent))
-        self._max_concurrent = max_concurrent
         self._tasks: dict[str, asyncio.Task[None]] = {}
         # Encode work (pixels x frames) of each job whose encode has not finished, in the
         # order the jobs will get to a worker, and the measured seconds per unit of it.
@@ -98,7 +97,8 @@ class RenderEngine:
 
     def submit(self, job: Job, *, resumed: bool = False) -> None:
         """Queue ``job`` for rendering (callable from any thread)."""
-        self._loop.call_soon_threadsafe(self._schedule, job.id, resumed)
+        if not self._stopped:
+            self._loop.call_soon_threadsafe(self._schedule, job.id, resumed)
 
     def resume_unfinished(self) -> int:
         """Re-queue every job a previous run left unfinished; returns how many."""
@@ -109,7 +109,8 @@ class RenderEngine:
 
     def cancel(self, job_id: str) -> None:
         """Stop rendering ``job_id`` (it was deleted); callable from any thread."""
-        self._loop.call_soon_threadsafe(self._cancel, job_id)
+        if not self._stopped:
+            self._loop.call_soon_threadsafe(self._cancel, job_id)
 
     def expected_in(self, job: Job) -> float | None:
         """Seconds until ``job``'s files should be encoded, given the encodes queued ahead of it
@@ -169,14 +170,17 @@ class RenderEngine:
     async def _run(self, job_id: str, resumed: bool) -> None:
         try:
             await self._render(job_id, resumed)
-        except (asyncio.CancelledError, RenderAbandoned):
+        except asyncio.CancelledError:
             # Deleted, or the provider is stopping (the job stays unfinished for a resume).
             pass
         except Exception as exc:  # a broken render must fail its job, never hang it
-            if self.store.get(job_id) is not None:
-                if isinstance(exc, (RenderFailed, WorkerDied)):
+            if self._stopped and isinstance(exc, RenderAbandoned):
+                pass  # stopping: unfinished, for a resume
+            elif self.store.get(job_id) is not None:
+                # (Abandoned although the job still exists: its directory vanished under it.)
+                if isinstance(exc, (RenderFailed, WorkerDied, RenderAbandoned)):
                     log.warning("render of %s failed: %s", job_id, exc)
-                    reason = str(exc) if isinstance(exc, RenderFailed) else "WorkerDied"
+                    reason = str(exc) if isinstance(exc, RenderFailed) else type(exc).__name__
                 else:
                     log.exception("render of %s failed", job_id)
                     reason = type(exc).__name__

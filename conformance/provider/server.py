@@ -207,6 +207,10 @@ def _bind(host: str, port: int) -> socket.socket:
     family, _, _, _, address = infos[0]
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Inherited by every accepted connection (Linux, BSDs). Without it a response whose head
+    # and body leave in two writes waits for the client's delayed ACK: about 40 ms per request
+    # on loopback, measured (3 ms with it).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
         sock.bind(address)
     except OSError as exc:
