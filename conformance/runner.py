@@ -313,7 +313,10 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             fuzz=fuzz_facts,
             deferred=list(ctx.shared.get("deferred", [])),
             features=features.to_report(),
-            flow_control={"throttled": client.throttles, "retries": client.retries},
+            flow_control={
+                "throttled": client.throttles + _sdk_throttles(pool),
+                "retries": client.retries,
+            },
             harness_errors=harness_errors,
             complete=complete,
         )
@@ -368,6 +371,15 @@ def _run_phases(
     stop_request.raise_if_stopped()
     pool.join()
     return checks + fuzz_checks
+
+
+def _sdk_throttles(pool: JobPool) -> int:
+    """The 429/503 answers openai-python waited out for the pool's SDK jobs."""
+    total = 0
+    for job in pool.jobs.values():
+        transcript = getattr(job.sdk, "transcript", None)
+        total += transcript.throttles if transcript is not None else 0
+    return total
 
 
 def _all_skipped(selected: set[str], reason: str) -> list[CheckResult]:
