@@ -67,7 +67,7 @@ def compare(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks of issue 6 (wall time, polling, billable jobs, provider throughput).
+    """Benchmarks (wall time, polling, billable jobs, provider throughput).
 
     Writes ``benchmarks/RESULTS.md``; see ``benchmarks/README.md``. Not a default session and
     not part of CI: it takes minutes and its numbers depend on the machine. Extra arguments go
