@@ -30,6 +30,7 @@ import httpx
 from conformance import __version__
 from conformance.config import Target
 from conformance.errors import HarnessError
+from conformance.live import events
 from conformance.redact import redact_headers, redact_text
 from conformance.report.model import Exchange
 
@@ -219,6 +220,7 @@ class Client:
             stack.remove(log)
 
     def _record(self, exchange: Exchange) -> None:
+        events().exchange(exchange.method, exchange.url, exchange.status, exchange.elapsed_ms)
         for log in self._local.__dict__.get("stack", []):
             log.append(exchange)
 

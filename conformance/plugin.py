@@ -104,6 +104,7 @@ from conformance.budget import Budget
 from conformance.client import Client
 from conformance.config import Target
 from conformance.jobs import FinishedJob, JobPool
+from conformance.live import events
 from conformance.redact import redact_text
 from conformance.report.model import CheckResult, Exchange, Kind, Outcome
 
@@ -382,6 +383,7 @@ class ConformancePlugin:
             duration_s=round(duration, 3),
         )
         self._results.setdefault(cid, []).append(result)
+        events().check_done(cid, entry.feature, result.outcome)
         if self._ctx.progress is not None:
             label = "extension" if result.kind == "extension" else outcome
             line = f"{label:>11}  {cid:<16} {entry.title}"
