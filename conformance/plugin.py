@@ -111,6 +111,8 @@ from conformance.report.model import CheckResult, Exchange, Kind, Outcome
 SUITE_DIR = Path(__file__).parent / "suite"
 NOT_IMPLEMENTED = "not implemented in this suite version"
 DESELECTED = "deselected by --only/--skip"
+PYTEST_HTML = "pytest.html"
+"""The check session's pytest-html page, written into the report directory."""
 EVIDENCE_LIMIT_FAILED = 12
 EVIDENCE_LIMIT_PASSED = 3
 
@@ -445,8 +447,18 @@ def run_suite(ctx: SuiteContext) -> list[CheckResult]:
         "no:terminal",
         "-s",
         "--import-mode=importlib",
+        # The session's own log as a pytest-html page next to report.html (which links to it).
+        "-p",
+        "pytest_metadata.plugin",
+        "-p",
+        "pytest_html.plugin",
+        f"--html={ctx.report_dir / PYTEST_HTML}",
+        "--self-contained-html",
     ]
     exit_code = pytest.main(args, plugins=[plugin])
+    page = ctx.report_dir / PYTEST_HTML
+    if page.is_file():  # pytest's own tracebacks are not redacted: scrub the page as a whole
+        page.write_text(redact_text(page.read_text(encoding="utf-8")), encoding="utf-8")
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         from conformance.errors import HarnessError
 

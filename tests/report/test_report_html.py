@@ -104,3 +104,15 @@ def test_reference_parsing_keeps_the_text_around_citations() -> None:
         Citation("dev", "D6"),
     ]
     assert parse("profile [extensions]") == ["profile [extensions]"]
+
+
+def test_report_links_the_pytest_html_page_when_the_session_wrote_one(tmp_path) -> None:
+    from conformance.report.writers import write_all
+
+    from .factories import make_report
+
+    write_all(make_report(), tmp_path)
+    assert 'href="pytest.html"' not in (tmp_path / "report.html").read_text(encoding="utf-8")
+    (tmp_path / "pytest.html").write_text("<html></html>", encoding="utf-8")
+    write_all(make_report(), tmp_path)
+    assert 'href="pytest.html"' in (tmp_path / "report.html").read_text(encoding="utf-8")
