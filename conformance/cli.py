@@ -40,6 +40,7 @@ COMMANDS: dict[str, str] = {
     "diff": "compare two runs: regressed, fixed, new and vanished checks",
     "baseline": "write a per-vendor baseline of known failures from a report",
     "init": "write a profile TOML for a provider from flags (or questions on a terminal)",
+    "annotate": "print a run's failures from junit.xml as GitHub Actions annotations",
 }
 
 
