@@ -27,7 +27,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotations(junit: Path, limit: int = LIMIT) -> list[str]:
+def workflow_commands(junit: Path, limit: int = LIMIT) -> list[str]:
     """The workflow commands for the failures and errors in ``junit``."""
     try:
         root = ET.parse(junit).getroot()
@@ -63,6 +63,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main(args: argparse.Namespace) -> int:
     """Print the annotations; exit 0 (the run's own exit code is the gate)."""
-    for line in annotations(args.junit):
+    for line in workflow_commands(args.junit):
         sys.stdout.write(line + "\n")
     return 0

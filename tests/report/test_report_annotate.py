@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from conformance import cli
-from conformance.commands.annotate import annotations
+from conformance.commands.annotate import workflow_commands
 from conformance.report.writers import write_all
 
 from .factories import make_report, passing_checks, replace, result
@@ -29,7 +29,7 @@ def test_failures_become_annotations_must_as_error(tmp_path: Path) -> None:
         result(should, "failed", "no Retry-After"),
         result("VID-LIST-001", "error", "timeout"),
     )
-    lines = annotations(junit)
+    lines = workflow_commands(junit)
     assert len(lines) == 3
     (error,) = [line for line in lines if line.startswith("::error ")]
     assert f"MUST failure%3A {must}" in error
@@ -39,11 +39,11 @@ def test_failures_become_annotations_must_as_error(tmp_path: Path) -> None:
 
 
 def test_a_passing_run_prints_nothing_and_the_cap_holds(tmp_path: Path) -> None:
-    assert annotations(_junit(tmp_path)) == []
+    assert workflow_commands(_junit(tmp_path)) == []
     from conformance import catalog
 
     failing = [result(c.id, "failed", "x") for c in list(catalog.CHECKS.values())[:5]]
-    lines = annotations(_junit(tmp_path, *failing), limit=2)
+    lines = workflow_commands(_junit(tmp_path, *failing), limit=2)
     assert len(lines) == 3 and lines[-1].startswith("::notice::3 more failure(s)")
 
 
