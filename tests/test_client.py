@@ -18,7 +18,7 @@ def _target(auth: str = "bearer", base_url: str = "https://api.vendor.test/v1") 
     return Target(name="t", base_url=base_url, api_key=KEY, auth=auth)  # type: ignore[arg-type]
 
 
-def _client(handler, auth: str = "bearer") -> Client:  # type: ignore[no-untyped-def]
+def _client(handler, auth: str = "bearer") -> Client:
     return Client(_target(auth), transport=httpx.MockTransport(handler))
 
 
