@@ -19,6 +19,7 @@ the property phase's hot loop.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 import time
@@ -51,6 +52,9 @@ class RunEvents:
 
     def fuzz_progress(self, requests: int, findings: int) -> None:
         """The property phase has sent ``requests`` requests; ``findings`` failures so far."""
+
+    def fuzz_done(self, requests: int, findings: int) -> None:
+        """The property phase ended after ``requests`` requests with ``findings`` findings."""
 
     def budget(self, jobs: int, seconds: int, cost: float | None) -> None:
         """The budget meter counts ``jobs`` created jobs, ``seconds`` billable seconds."""
@@ -109,6 +113,7 @@ class RunState:
     fuzz_requests: int = 0
     fuzz_findings: int = 0
     fuzz_started: float | None = None
+    fuzz_ended: float | None = None
     spent_jobs: int = 0
     spent_seconds: int = 0
     cost: float | None = None
@@ -123,9 +128,14 @@ class RunState:
     def fuzz_line(self) -> str:
         if self.fuzz_budget_s is None:
             return "property phase off"
-        if self.fuzz_started is None:
-            return "property phase waiting"
-        elapsed = min(time.monotonic() - self.fuzz_started, self.fuzz_budget_s)
+        if self.fuzz_ended is not None:
+            return (
+                f"property phase done ({self.fuzz_requests} requests, "
+                f"{self.fuzz_findings} findings)"
+            )
+        # The phase starts with the run (while the jobs render); its first request may come
+        # much later, after the engine has loaded the contract.
+        elapsed = min(time.monotonic() - (self.fuzz_started or self.started), self.fuzz_budget_s)
         return (
             f"property phase {self.fuzz_requests} requests, {self.fuzz_findings} findings, "
             f"{elapsed:.0f}/{self.fuzz_budget_s:g} s"
@@ -151,6 +161,9 @@ def _as_percent(value: Any) -> float | None:
 
 class _Recorder(RunEvents):
     """The state bookkeeping both displays share."""
+
+    owned_stream: TextIO | None = None
+    """A stream the display opened for itself (``own_stdout``), closed when the run ends."""
 
     def __init__(self, state: RunState, verbose: bool) -> None:
         self.state = state
@@ -195,6 +208,14 @@ class _Recorder(RunEvents):
             self.state.fuzz_findings = max(self.state.fuzz_findings, findings)
         self._tick()
 
+    def fuzz_done(self, requests: int, findings: int) -> None:
+        with self.state.lock:
+            started = self.state.fuzz_started
+            self.state.fuzz_requests, self.state.fuzz_findings = requests, findings
+            self.state.fuzz_ended = time.monotonic()
+            took = self.state.fuzz_ended - (started or self.state.started)
+        self.log(f"property phase done: {requests} requests, {findings} finding(s), {took:.0f} s")
+
     def budget(self, jobs: int, seconds: int, cost: float | None) -> None:
         with self.state.lock:
             self.state.spent_jobs, self.state.spent_seconds, self.state.cost = jobs, seconds, cost
@@ -228,6 +249,22 @@ class LineLog(_Recorder):
         self._write_lock = threading.Lock()
         self._last_beat = time.monotonic()
 
+    def __enter__(self) -> LineLog:
+        # A summary line every HEARTBEAT_S even when no event comes (the property phase can
+        # load for a long while before its first request): a quiet log looks like a hang.
+        self._stop = threading.Event()
+        self._beat = threading.Thread(target=self._heartbeat, name="line-log", daemon=True)
+        self._beat.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._beat.join(timeout=1)
+
+    def _heartbeat(self) -> None:
+        while not self._stop.wait(HEARTBEAT_S / 2):
+            self._tick()
+
     def log(self, line: str) -> None:
         with self._write_lock:
             self.stream.write(line + "\n")
@@ -256,14 +293,38 @@ class LineLog(_Recorder):
         self.log(f"{self._stamp()} {line}")
 
 
+def own_stdout() -> TextIO:
+    """A stream on a duplicate of the process's stdout descriptor.
+
+    The property phase is a nested pytest session that captures file descriptor 1 while it
+    runs; what a display writes through its own duplicate still reaches the user meanwhile.
+    Falls back to ``sys.stdout`` when there is no real descriptor (a test's capture, an IDE).
+    """
+    try:
+        sys.stdout.flush()
+        fd = os.dup(sys.stdout.fileno())
+    except (AttributeError, OSError, ValueError):
+        return sys.stdout
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    return os.fdopen(fd, "w", buffering=1, encoding=encoding, errors="replace")
+
+
 class LiveDisplay(_Recorder):
     """A panel redrawn in place on a terminal (rich), with the run's lines scrolling above."""
 
-    def __init__(self, state: RunState, *, verbose: bool = False, max_jobs: int | None = None):
+    def __init__(
+        self,
+        state: RunState,
+        *,
+        verbose: bool = False,
+        max_jobs: int | None = None,
+        stream: TextIO | None = None,
+    ):
         from rich.console import Console
 
         super().__init__(state, verbose)
-        self.console = Console()
+        self.stream = stream or sys.stdout
+        self.console = Console(file=self.stream)
         self.max_jobs = max_jobs
         self._live: Any = None
 
@@ -354,17 +415,28 @@ def make_display(
     state = RunState(totals=dict(totals), fuzz_budget_s=fuzz_budget_s)
     if tty is None:
         tty = sys.stdout.isatty()
-    if tty:
-        return LiveDisplay(state, verbose=verbose, max_jobs=max_jobs)
-    return LineLog(state, verbose=verbose)
+    stream = own_stdout()
+    display: LiveDisplay | LineLog = (
+        LiveDisplay(state, verbose=verbose, max_jobs=max_jobs, stream=stream)
+        if tty
+        else LineLog(state, verbose=verbose, stream=stream)
+    )
+    if stream is not sys.stdout:
+        display.owned_stream = stream
+    return display
 
 
 @contextlib.contextmanager
 def shown(display: RunEvents) -> Iterator[RunEvents]:
     """Install ``display`` as the run's observer and, for a live panel, draw it meanwhile."""
-    with observing(display):
-        if isinstance(display, LiveDisplay):
-            with display:
+    stream = getattr(display, "owned_stream", None)
+    try:
+        with observing(display):
+            if isinstance(display, LiveDisplay | LineLog):
+                with display:
+                    yield display
+            else:
                 yield display
-        else:
-            yield display
+    finally:
+        if stream is not None:
+            stream.close()

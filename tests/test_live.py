@@ -103,3 +103,21 @@ def test_make_display_picks_by_terminal() -> None:
 def test_feature_totals_count_the_selection() -> None:
     totals = live.feature_totals({"VID-CREATE-001", "VID-AUTH-001", "VID-AUTH-002"})
     assert totals["create"] == 1 and totals["auth"] == 2 and totals["list"] == 0
+
+
+def test_the_end_of_the_property_phase_is_a_line() -> None:
+    display, stream = _log()
+    display.fuzz_progress(10, 0)
+    display.fuzz_done(240, 1)
+    assert "property phase done: 240 requests, 1 finding(s)" in stream.getvalue()
+    assert display.state.fuzz_line() == "property phase done (240 requests, 1 findings)"
+
+
+def test_the_line_log_beats_without_events(monkeypatch) -> None:
+    import time
+
+    monkeypatch.setattr(live, "HEARTBEAT_S", 0.05)
+    display, stream = _log()
+    with live.shown(display):
+        time.sleep(0.3)
+    assert "checks 0/3 · property phase 0 requests" in stream.getvalue()
