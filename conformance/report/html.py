@@ -49,6 +49,7 @@ def environment() -> jinja2.Environment:
     )
     env.filters["pretty"] = _pretty
     env.filters["setting"] = setting_text
+    env.filters["json_text"] = json_text
     # Globals, so the macros (imported without the page's context) can use them.
     env.globals["cite"] = references.parse
     env.globals["why"] = why
@@ -129,6 +130,14 @@ def property_findings(report: Report) -> list[Finding]:
         )
         for c in problems
     ]
+
+
+def json_text(value: Any) -> str:
+    """A value as the vendor would have written it: strings as they are, everything else as
+    JSON (``null``, ``true``, ``["a"]``), never a Python repr (``None``, ``True``, ``['a']``)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def setting_text(value: Any) -> str:

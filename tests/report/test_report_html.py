@@ -116,3 +116,23 @@ def test_report_links_the_pytest_html_page_when_the_session_wrote_one(tmp_path) 
     (tmp_path / "pytest.html").write_text("<html></html>", encoding="utf-8")
     write_all(make_report(), tmp_path)
     assert 'href="pytest.html"' in (tmp_path / "report.html").read_text(encoding="utf-8")
+
+
+def test_values_render_as_json_never_python() -> None:
+    from conformance.report.html import json_text, render_html
+
+    from .factories import make_report
+
+    assert [json_text(v) for v in (None, True, ["a"], 3, "text")] == [
+        "null",
+        "true",
+        '["a"]',
+        "3",
+        "text",
+    ]
+    report = make_report()
+    report.fuzz = {"seed": None, "stopped": ["createVideo"], "by_operation": {"x": None}}
+    report.deferred = [{"check": "VID-EXP-001", "video_id": None}]
+    html = render_html(report)
+    assert "None" not in html and "[&#39;" not in html
+    assert "null" in html and "[&#34;createVideo&#34;]" in html
