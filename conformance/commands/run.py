@@ -46,18 +46,18 @@ def add_target_arguments(parser: argparse.ArgumentParser) -> None:
     budget.add_argument(
         "--max-jobs",
         type=int,
-        help="most billable jobs the run may create (default: the profile's)",
+        help="most billable jobs the run may create (default: the profile's, else 8)",
     )
     budget.add_argument(
         "--max-video-seconds",
         type=int,
-        help="most seconds of video the run may bill (default: the profile's)",
+        help="most seconds of video the run may bill (default: the profile's, else 64)",
     )
     budget.add_argument(
         "--job-timeout",
         type=float,
         metavar="SECONDS",
-        help="how long a job may run before it counts as stuck (default: the profile's)",
+        help="how long a job may run before it counts as stuck (default: the profile's, else 900)",
     )
     budget.add_argument(
         "--expiry-wait",
