@@ -89,7 +89,7 @@ class JobState:
     """One job as the display shows it."""
 
     purpose: str
-    status: str = "creating"
+    status: str = ""
     progress: float | None = None
     started: float = field(default_factory=time.monotonic)
     ended: float | None = None

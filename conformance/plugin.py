@@ -112,7 +112,7 @@ SUITE_DIR = Path(__file__).parent / "suite"
 NOT_IMPLEMENTED = "not implemented in this suite version"
 DESELECTED = "deselected by --only/--skip"
 PYTEST_HTML = "pytest.html"
-"""The check session's pytest-html page, written into the report directory."""
+"""File name of the check session's pytest-html page in the report directory."""
 EVIDENCE_LIMIT_FAILED = 12
 EVIDENCE_LIMIT_PASSED = 3
 
@@ -162,6 +162,8 @@ class SuiteContext:
     """Ids of jobs checks created outside the pool (accepted probes), for clean-up."""
     shared: dict[str, Any] = field(default_factory=dict)
     """Facts one check leaves for a later (``late``) one, e.g. the validation rejections."""
+    pytest_html: Path | None = None
+    """Where the session writes its pytest-html page (None: no page)."""
 
 
 class Jobs:
@@ -447,17 +449,15 @@ def run_suite(ctx: SuiteContext) -> list[CheckResult]:
         "no:terminal",
         "-s",
         "--import-mode=importlib",
-        # The session's own log as a pytest-html page next to report.html (which links to it).
-        "-p",
-        "pytest_metadata.plugin",
-        "-p",
-        "pytest_html.plugin",
-        f"--html={ctx.report_dir / PYTEST_HTML}",
-        "--self-contained-html",
     ]
+    page = ctx.pytest_html
+    if page is not None:
+        # The session's own log as a pytest-html page next to report.html (which links to it).
+        args += ["-p", "pytest_metadata.plugin", "-p", "pytest_html.plugin"]
+        args += [f"--html={page}", "--self-contained-html"]
     exit_code = pytest.main(args, plugins=[plugin])
-    page = ctx.report_dir / PYTEST_HTML
-    if page.is_file():  # pytest's own tracebacks are not redacted: scrub the page as a whole
+    if page is not None and page.is_file():
+        # pytest's own tracebacks are not redacted: scrub the page as a whole.
         page.write_text(redact_text(page.read_text(encoding="utf-8")), encoding="utf-8")
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         from conformance.errors import HarnessError

@@ -25,7 +25,7 @@ from conformance.client import Client, TransportFailure
 from conformance.config import Target
 from conformance.errors import HarnessError
 from conformance.jobs import JobPool, plan_jobs
-from conformance.plugin import SuiteContext, run_suite
+from conformance.plugin import PYTEST_HTML, SuiteContext, run_suite
 from conformance.provider.behaviour import Behaviour
 from conformance.redact import redact_text, register_secret
 from conformance.report.model import CheckResult, Report
@@ -178,6 +178,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             run_tag=run_tag,
             report_dir=report_dir,
             progress=progress,
+            pytest_html=report_dir / PYTEST_HTML if options.write_reports else None,
         )
         harness_errors: list[str] = []
         complete = True
