@@ -23,7 +23,7 @@ COPY --from=build /wheels /wheels
 RUN python -m pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
     && useradd --create-home --uid 10001 conformance \
     && mkdir /work && chown conformance /work
-USER conformance
+USER 10001
 # Reports go to /work/reports/<target>/: mount a host directory there to keep them.
 WORKDIR /work
 EXPOSE 8000
