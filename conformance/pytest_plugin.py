@@ -207,6 +207,11 @@ def pytest_configure(config: pytest.Config) -> None:
     """With ``--vc-profile`` or ``--vc-base-url``: start the target and add the suite."""
     if not (config.getoption("vc_profile", None) or config.getoption("vc_base_url", None)):
         return
+    if hasattr(config, "workerinput") or config.getoption("numprocesses", None):
+        # Each xdist worker would start its own job pool and bill its own jobs.
+        raise pytest.UsageError(
+            "video-conformance: the conformance suite runs in one process; drop -n (or pass -n 0)"
+        )
     from conformance.errors import HarnessError, UsageError
     from conformance.plugin import SUITE_DIR
 

@@ -55,6 +55,18 @@ def test_options_are_listed_and_a_bad_profile_is_one_line(tmp_path: Path) -> Non
     assert "Traceback" not in done.stderr
 
 
+def test_xdist_is_refused_so_jobs_are_not_billed_per_worker(tmp_path: Path) -> None:
+    (tmp_path / "test_acme.py").write_text(USER_CHECK, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-n", "2", "--vc-profile", "reference"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 4 and "runs in one process" in done.stderr
+
+
 @pytest.mark.slow
 def test_the_suite_and_a_user_check_run_in_the_users_session(tmp_path: Path) -> None:
     done = _pytest(
