@@ -266,7 +266,8 @@ class LineLog(_Recorder):
             self._tick()
 
     def log(self, line: str) -> None:
-        with self._write_lock:
+        with self._write_lock, contextlib.suppress(ValueError, OSError):
+            # A job thread that outlives the run may report after the stream was closed.
             self.stream.write(line + "\n")
             self.stream.flush()
 
@@ -347,7 +348,8 @@ class LiveDisplay(_Recorder):
 
     def log(self, line: str) -> None:
         # markup=False: a vendor's message may contain [brackets] that rich would interpret.
-        self.console.print(line, markup=False, highlight=False, soft_wrap=True)
+        with contextlib.suppress(ValueError, OSError):
+            self.console.print(line, markup=False, highlight=False, soft_wrap=True)
 
     def render(self) -> Any:
         """The panel: jobs, checks by feature, property phase, budget."""

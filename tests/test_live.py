@@ -121,3 +121,9 @@ def test_the_line_log_beats_without_events(monkeypatch) -> None:
     with live.shown(display):
         time.sleep(0.3)
     assert "checks 0/3 · property phase 0 requests" in stream.getvalue()
+
+
+def test_events_after_the_run_never_raise() -> None:
+    display, stream = _log()
+    stream.close()
+    display.job_done("main", "error", "run interrupted while polling")  # must not raise
