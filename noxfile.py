@@ -1,4 +1,8 @@
-"""Developer sessions: tests, lint, typecheck (and compare, bench as the project grows)."""
+"""Developer sessions: tests (with lint and typecheck), lint, typecheck, compare, bench.
+
+``nox -s tests`` is the README's test command and what CI runs (``.ci/run``): ruff, mypy, then
+pytest. ``nox -s tests -- -m "not slow"`` is the fast lane (no whole-checker runs).
+"""
 
 from __future__ import annotations
 
@@ -7,16 +11,32 @@ from pathlib import Path
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests"]
 nox.options.reuse_existing_virtualenvs = True
 
 PYTHON = "3.11"
+# Pinned: a new ruff or mypy release may add rules or errors; bump here and in pyproject's
+# dev extra (and .pre-commit-config.yaml uses these same installs) in one commit.
+RUFF = "ruff==0.17.6"
+MYPY = ("mypy==2.4.1", "types-pyyaml==6.0.12.20261122")
+LINTED = ("conformance", "tests", "benchmarks", "noxfile.py")
+
+
+def _lint(session: nox.Session) -> None:
+    session.run("ruff", "check", *LINTED)
+    session.run("ruff", "format", "--check", *LINTED)
 
 
 @nox.session(python=PYTHON)
 def tests(session: nox.Session) -> None:
-    """The project's own tests, against a non-editable install (so the shipped spec is used)."""
-    session.install(".[test]")
+    """Lint, typecheck and the project's tests: what CI runs (.ci/run).
+
+    The tests run against a non-editable install, so the shipped spec is used. Lint and
+    typecheck come first: they take seconds, the tests minutes.
+    """
+    session.install(".[test]", RUFF, *MYPY)
+    _lint(session)
+    session.run("mypy")
     if shutil.which("npm"):
         # the openai-node oracle's tests drive the pinned npm package openai (else skipped)
         node_dir = str(Path(session.virtualenv.location) / "node")
@@ -29,15 +49,14 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHON)
 def lint(session: nox.Session) -> None:
     """ruff check and format check."""
-    session.install("ruff>=0.8")
-    session.run("ruff", "check", "conformance", "tests", "benchmarks", "noxfile.py")
-    session.run("ruff", "format", "--check", "conformance", "tests", "benchmarks", "noxfile.py")
+    session.install(RUFF)
+    _lint(session)
 
 
 @nox.session(python=PYTHON)
 def typecheck(session: nox.Session) -> None:
-    """mypy over the package."""
-    session.install(".", "mypy>=1.13", "types-pyyaml>=6.0")
+    """mypy over the package, the benchmarks and the tests."""
+    session.install(".[test]", *MYPY)
     session.run("mypy")
 
 
@@ -75,7 +94,7 @@ def compare(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def bench(session: nox.Session) -> None:
-    """Benchmarks of issue 6 (wall time, polling, billable jobs, provider throughput).
+    """Benchmarks (wall time, polling, billable jobs, provider throughput).
 
     Writes ``benchmarks/RESULTS.md``; see ``benchmarks/README.md``. Not a default session and
     not part of CI: it takes minutes and its numbers depend on the machine. Extra arguments go

@@ -62,7 +62,9 @@ QUICK = Plan(
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        prog="python -m benchmarks", description="Benchmarks of issue 6; writes RESULTS.md."
+        prog="python -m benchmarks",
+        description="Benchmarks: wall time, polling, billable jobs, provider throughput; "
+        "writes RESULTS.md.",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     parser.add_argument(
@@ -170,7 +172,7 @@ def render(
         "medians and same-run ratios, not single absolute times.",
         "## Machine",
         md.table(["", ""], [[k, v] for k, v in machine]),
-        "## Targets (issue 6)",
+        "## Targets",
         summary,
     ]
     for section in sections:

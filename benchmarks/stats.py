@@ -42,7 +42,7 @@ def ratio(numerator: float | None, denominator: float | None) -> float | None:
 
 @dataclass(frozen=True)
 class Target:
-    """A goal from issue 6, e.g. "ratio <= 0.5"."""
+    """A benchmark target, e.g. "ratio <= 0.5"."""
 
     label: str
     limit: float

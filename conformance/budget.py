@@ -12,6 +12,8 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from conformance.live import events
+
 
 @dataclass(frozen=True)
 class BudgetLimits:
@@ -85,7 +87,8 @@ class Budget:
                 return None
             job = CreatedJob(video_id, res.seconds, res.purpose)
             self.created.append(job)
-            return job
+        events().budget(self.jobs_created, self.billable_seconds, self.estimated_cost)
+        return job
 
     def billable_seconds_locked(self) -> int:
         return sum(job.seconds for job in self.created)

@@ -15,6 +15,22 @@ from collections.abc import Sequence
 from conformance import __version__
 from conformance.errors import EXIT_HARNESS, EXIT_USAGE, HarnessError, UsageError
 
+DESCRIPTION = """\
+Check an OpenAI-compatible video generation API (POST /v1/videos, GET /v1/videos/{id},
+GET /v1/videos/{id}/content) against the contract, with a budget you set in advance, and
+write a report a person can read (report.html) and CI can gate on (junit.xml, summary.md)."""
+
+EPILOG = """\
+examples:
+  video-conformance run                               check the bundled reference provider
+  video-conformance plan --profile sciforium          what a run would create and cost
+  video-conformance run --profile sciforium           check a vendor (key from its env var)
+  video-conformance init --output acme.toml           write a profile for another provider
+  video-conformance diff old/report.json new/report.json
+
+exit codes: 0 gate passed, 1 conformance failure, 2 usage error, 3 harness error.
+"video-conformance COMMAND --help" explains a command."""
+
 COMMANDS: dict[str, str] = {
     "run": "check a provider against the contract and write its report",
     "serve": "run the bundled reference provider (optionally as a vendor dialect)",
@@ -25,6 +41,8 @@ COMMANDS: dict[str, str] = {
     "baseline": "write a per-vendor baseline of known failures from a report",
     "rejudge": "judge a recorded run (its transcript.har) again offline: no network, no billing",
     "setup-node": "install the pinned npm package openai that the openai-node oracle drives",
+    "init": "write a profile TOML for a provider from flags (or questions on a terminal)",
+    "annotate": "print a run's failures from junit.xml as GitHub Actions annotations",
 }
 
 
@@ -34,18 +52,34 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{self.prog}: {message}")
 
 
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the hand-wrapped description and examples; wider help column."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=34)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="video-conformance", description=__doc__.splitlines()[0])
+    """The parser of ``video-conformance`` and every subcommand."""
+    parser = _Parser(
+        prog="video-conformance",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=_HelpFormatter,
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, help_text in COMMANDS.items():
         module = importlib.import_module(f"conformance.commands.{name.replace('-', '_')}")
-        command = sub.add_parser(name, help=help_text, description=help_text)
+        command = sub.add_parser(
+            name, help=help_text, description=help_text, formatter_class=_HelpFormatter
+        )
         module.add_arguments(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Parse ``argv``, run the subcommand, return its exit code (errors: one line)."""
     try:
         parser = build_parser()
         args = parser.parse_args(argv)

@@ -57,6 +57,7 @@ from conformance.http_limits import (
     parse_json,
     read_bounded,
 )
+from conformance.live import events
 from conformance.redact import CREDENTIAL_HEADERS, redact_headers, redact_text
 from conformance.report.model import Exchange
 
@@ -351,6 +352,7 @@ class Client:
             stack.remove(log)
 
     def _record(self, exchange: Exchange) -> None:
+        events().exchange(exchange.method, exchange.url, exchange.status, exchange.elapsed_ms)
         for log in self._local.__dict__.get("stack", []):
             log.append(exchange)
 

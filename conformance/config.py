@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 from conformance.budget import BudgetLimits
 from conformance.catalog import DECLARABLE_FEATURES
 from conformance.errors import UsageError
+from conformance.profile_schema import validate_profile
 from conformance.redact import register_secret
 
 AuthStyle = Literal["bearer", "x-api-key", "both"]
@@ -185,11 +186,13 @@ def profile_path(name_or_path: str) -> Path:
 def load_profile(path: Path) -> dict[str, Any]:
     """Parse and shape-check one profile file; unknown keys are an error naming the key."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as exc:
         raise UsageError(f"cannot read profile {path}: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"profile {path} is not valid TOML: {exc}") from None
+    validate_profile(data, path, text)
     for key, value in data.items():
         if key not in _TOP_KEYS:
             raise UsageError(f"profile {path}: unknown key {key!r}")

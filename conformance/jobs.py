@@ -42,6 +42,7 @@ from conformance.client import (
 )
 from conformance.config import Target
 from conformance.features import FeatureMap
+from conformance.live import events
 from conformance.polling import PollSchedule
 from conformance.report.model import Exchange, JobRecord, StatusSample
 
@@ -528,6 +529,7 @@ class JobPool:
                 )
                 continue
             run = self._run_sdk_job if job.spec.sdk_poll else self._run_job
+            events().job_update(purpose, "creating", None)
             thread = threading.Thread(
                 target=run, args=(job, res), name=f"job-{purpose}", daemon=True
             )
@@ -544,6 +546,7 @@ class JobPool:
 
     def _settle(self, job: FinishedJob, outcome: str) -> None:
         job.outcome = outcome
+        events().job_done(job.purpose, outcome, job.reason)
         self._settled[job.purpose].set()
 
     def _finish(self, job: FinishedJob, outcome: str, reason: str = "") -> None:
@@ -782,6 +785,7 @@ class JobPool:
         if response.ok and isinstance(body, dict):
             job.observed.append(("poll", body))
             job.final = body
+            events().job_update(job.purpose, body.get("status"), body.get("progress"))
         return body
 
     def _probe_early_content(self, job: FinishedJob, create_body: Any, started: float) -> None:

@@ -106,6 +106,7 @@ from conformance.client import Client, ProviderFault, RunDeadlineExceeded, Throt
 from conformance.config import Target
 from conformance.features import FeatureMap, Unsupported
 from conformance.jobs import FinishedJob, JobPool
+from conformance.live import events
 from conformance.recording.replay import is_not_in_recording
 from conformance.redact import redact_text
 from conformance.report.model import CheckResult, Exchange, Kind, Outcome
@@ -114,6 +115,8 @@ SUITE_DIR = Path(__file__).parent / "suite"
 NOT_IMPLEMENTED = "not implemented in this suite version"
 INTERRUPTED = "not run: the run was interrupted"
 DESELECTED = "deselected by --only/--skip"
+PYTEST_HTML = "pytest.html"
+"""File name of the check session's pytest-html page in the report directory."""
 EVIDENCE_LIMIT_FAILED = 12
 EVIDENCE_LIMIT_PASSED = 3
 
@@ -161,6 +164,8 @@ class SuiteContext:
     """Ids of jobs checks created outside the pool (accepted probes), for clean-up."""
     shared: dict[str, Any] = field(default_factory=dict)
     """Facts one check leaves for a later (``late``) one, e.g. the validation rejections."""
+    pytest_html: Path | None = None
+    """Where the session writes its pytest-html page (None: no page)."""
 
 
 class Jobs:
@@ -403,6 +408,7 @@ class ConformancePlugin:
             duration_s=round(duration, 3),
         )
         self._results.setdefault(cid, []).append(result)
+        events().check_done(cid, entry.feature, result.outcome)
         if self._ctx.progress is not None:
             label = result.kind if result.kind in ("extension", "note") else outcome
             line = f"{label:>11}  {cid:<16} {entry.title}"
@@ -473,7 +479,15 @@ def run_suite(ctx: SuiteContext) -> list[CheckResult]:
         "-s",
         "--import-mode=importlib",
     ]
+    page = ctx.pytest_html
+    if page is not None:
+        # The session's own log as a pytest-html page next to report.html (which links to it).
+        args += ["-p", "pytest_metadata.plugin", "-p", "pytest_html.plugin"]
+        args += [f"--html={page}", "--self-contained-html"]
     exit_code = pytest.main(args, plugins=[plugin])
+    if page is not None and page.is_file():
+        # pytest's own tracebacks are not redacted: scrub the page as a whole.
+        page.write_text(redact_text(page.read_text(encoding="utf-8")), encoding="utf-8")
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         from conformance.errors import HarnessError
 

@@ -27,7 +27,7 @@ from conformance.errors import HarnessError
 from conformance.features import FeatureMap
 from conformance.interrupt import RunInterrupted, StopRequest, stop_on_signals
 from conformance.jobs import JobPool, plan_jobs
-from conformance.plugin import SuiteContext, run_suite
+from conformance.plugin import PYTEST_HTML, SuiteContext, run_suite
 from conformance.provider.behaviour import Behaviour
 from conformance.recording.wiring import Recorder, Wiring
 from conformance.redact import redact_text, register_secret
@@ -248,6 +248,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             run_tag=run_tag,
             report_dir=report_dir,
             progress=progress,
+            pytest_html=report_dir / PYTEST_HTML if options.write_reports else None,
         )
         harness_errors: list[str] = []
         complete = True

@@ -63,13 +63,13 @@ def test_key_never_in_repr_or_str() -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ('name = "v"\nbase_url = "https://v/v1"\ncolour = "red"\n', "unknown key 'colour'"),
-        ('base_url = "https://v/v1"\n[budget]\nmax_job = 3\n', "unknown key budget.'max_job'"),
-        ('base_url = "https://v/v1"\nauth = "basic"\n', "auth must be one of"),
-        ('base_url = "https://v/v1"\nfeatures = ["teleport"]\n', "unknown feature 'teleport'"),
-        ('base_url = "https://v/v1"\ncreate_encodings = ["xml"]\n', "unknown create encoding"),
-        ('base_url = "https://v/v1"\nseconds = [4]\n', "seconds must be a list of strings"),
-        ('base_url = "not a url"\n', "bad base URL"),
+        ('name = "v"\nbase_url = "https://v/v1"\ncolour = "red"\n', "key colour in"),
+        ('base_url = "https://v/v1"\n[budget]\nmax_job = 3\n', "key budget.max_job in"),
+        ('base_url = "https://v/v1"\nauth = "basic"\n', "key auth in"),
+        ('base_url = "https://v/v1"\nfeatures = ["teleport"]\n', '"teleport" is not one of'),
+        ('base_url = "https://v/v1"\ncreate_encodings = ["xml"]\n', '"xml" is not one of'),
+        ('base_url = "https://v/v1"\nseconds = [4]\n', "key seconds in"),
+        ('base_url = "not a url"\n', "key base_url in"),
         ("base_url = \n", "not valid TOML"),
     ],
 )

@@ -211,7 +211,7 @@ def test_pool_runs_the_chain_and_records_everything() -> None:
     # main, defaults, failing, remix, image (not mentioned, so tried), sdk
     assert pool.budget.jobs_created == 6
     pool.cleanup()
-    assert sorted(vendor.deleted) == sorted(j.video_id for j in pool.jobs.values())
+    assert sorted(vendor.deleted) == sorted(j.video_id or "" for j in pool.jobs.values())
     records = pool.job_records()
     assert all(r.deleted for r in records) and records[0].timeline[0].status == "queued"
 
@@ -307,7 +307,7 @@ def test_the_sdk_job_is_driven_by_openai_python_and_recorded() -> None:
     assert list(pool.specs) == ["sdk"]
     pool.start()
     job = pool.get("sdk", timeout=10)
-    assert job is not None and job.outcome == "completed", job.reason
+    assert job is not None and job.outcome == "completed", job and job.reason
     assert job.sdk.video.status == "completed" and job.sdk.content == b"MP4BYTES"
     assert job.content is not None and job.content.status == 200
     assert job.video_probe == ("probed", 8)
@@ -335,7 +335,7 @@ def test_the_remix_is_sent_by_openai_python_and_polled_by_ours() -> None:
     )
     assert remix.create.exchange.url.endswith("/remix")
     assert json.loads(remix.create.exchange.request_body or "")["prompt"].startswith("The same")
-    assert remix.polls and vendor.retrieves[remix.video_id] >= 3  # our poller's retrieves
+    assert remix.polls and vendor.retrieves[remix.video_id or ""] >= 3  # our poller's retrieves
 
 
 def test_a_remix_answer_that_breaks_the_sdk_still_reaches_the_checks() -> None:

@@ -34,7 +34,7 @@ def _simulate(duration: float, *, with_progress: bool, queued: float = 0.0) -> t
             return t - duration, polls
         running = t >= queued
         progress = int(100 * (t - queued) / (duration - queued)) if running else 0
-        body = {"status": "in_progress" if running else "queued"}
+        body: dict[str, object] = {"status": "in_progress" if running else "queued"}
         if with_progress:
             body["progress"] = progress
         schedule.observe(t, body)

@@ -17,7 +17,12 @@ def catalogue() -> list[Check]:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="output format (default: %(default)s; markdown is docs/checks.md)",
+    )
 
 
 def breaks_text(check_id: str) -> str:

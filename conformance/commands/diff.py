@@ -14,7 +14,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Flags of ``diff``."""
     parser.add_argument("old", type=Path, metavar="OLD.json", help="the earlier run's report.json")
     parser.add_argument("new", type=Path, metavar="NEW.json", help="the later run's report.json")
-    parser.add_argument("--format", choices=sorted(FORMATS), default="text", help="output format")
+    parser.add_argument(
+        "--format",
+        choices=sorted(FORMATS),
+        default="text",
+        help="output format (default: %(default)s; json names both runs under runs)",
+    )
     parser.add_argument(
         "--allow-suite-mismatch",
         action="store_true",

@@ -6,7 +6,9 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
+from conformance import live
 from conformance.catalog import FEATURES, select
 from conformance.config import Overrides, check_positive, resolve_target
 from conformance.errors import UsageError
@@ -25,51 +27,72 @@ def split_patterns(values: list[str] | None) -> list[str] | None:
 
 
 def add_target_arguments(parser: argparse.ArgumentParser) -> None:
-    """The flags that shape the target (shared with ``plan``)."""
-    parser.add_argument("--profile", help="profile TOML file, or a bundled profile name")
-    parser.add_argument("--base-url", help="the provider's base URL, including /v1")
-    parser.add_argument("--api-key", help="API key (default: the env var the profile names)")
-    parser.add_argument("--model", help="model to request (overrides the profile)")
-    parser.add_argument(
+    """The flags that shape the target, its budget and the selection (shared with ``plan``)."""
+    target = parser.add_argument_group("target")
+    target.add_argument(
+        "--profile",
+        help="profile TOML file, or a bundled profile name (default: the bundled reference "
+        "provider)",
+    )
+    target.add_argument(
+        "--base-url", help="the provider's base URL, including /v1 (default: the profile's)"
+    )
+    target.add_argument(
+        "--api-key",
+        help="API key (default: the environment variable the profile names; prefer that: "
+        "a flag ends up in shell history)",
+    )
+    target.add_argument("--model", help="model to request (default: the profile's)")
+    budget = parser.add_argument_group("budget and time")
+    budget.add_argument(
+        "--max-jobs",
+        type=int,
+        help="most billable jobs the run may create (default: the profile's, else 8)",
+    )
+    budget.add_argument(
+        "--max-video-seconds",
+        type=int,
+        help="most seconds of video the run may bill (default: the profile's, else 64)",
+    )
+    budget.add_argument(
         "--job-timeout",
         type=float,
         metavar="SECONDS",
-        help="how long a job may run before it counts as stuck",
+        help="how long a job may run before it counts as stuck (default: the profile's, else 900)",
     )
-    parser.add_argument(
+    budget.add_argument(
         "--expiry-wait",
         type=float,
         metavar="SECONDS",
-        help="wait this long for expires_at within the run (default 60)",
+        help="wait this long for expires_at within the run (default: the profile's, else 60)",
     )
-    parser.add_argument(
+    budget.add_argument(
         "--deadline",
         type=float,
         metavar="SECONDS",
         help="no request is sent after this many seconds of the run "
         "(default: 3 x the job timeout + 300)",
     )
-    parser.add_argument("--max-jobs", type=int, help="most billable jobs the run may create")
-    parser.add_argument(
-        "--max-video-seconds", type=int, help="most seconds of video the run may bill"
-    )
-    parser.add_argument(
+    selection = parser.add_argument_group("selection")
+    selection.add_argument(
         "--only",
         action="append",
         metavar="ID|PREFIX|FEATURE",
-        help="run only these checks (repeatable, or comma separated)",
+        help="run only these checks (repeatable, or comma separated; default: every check)",
     )
-    parser.add_argument(
+    selection.add_argument(
         "--skip",
         action="append",
         metavar="ID|PREFIX|FEATURE",
-        help="skip these checks (repeatable, or comma separated)",
+        help="skip these checks (repeatable, or comma separated; default: none)",
     )
-    parser.add_argument(
+    phase = parser.add_argument_group("property phase")
+    phase.add_argument(
         "--fuzz-billable",
         action="store_true",
         default=None,
-        help="let the property phase send creates that may be accepted and billed",
+        help="let the property phase send creates that may be accepted and billed "
+        "(default: the profile's fuzz_billable, else off)",
     )
 
 
@@ -94,38 +117,66 @@ def overrides_from(args: argparse.Namespace) -> Overrides:
     )
 
 
+def _group(parser: argparse.ArgumentParser, title: str) -> Any:
+    """The argument group ``title`` of ``parser`` (created by ``add_target_arguments``)."""
+    for group in parser._action_groups:
+        if group.title == title:
+            return group
+    return parser.add_argument_group(title)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Flags of ``run``, in groups: target, budget and time, selection, output, property phase."""
     add_target_arguments(parser)
-    parser.add_argument("--report-dir", type=Path, help="default: reports/<target-name>/")
-    parser.add_argument("--baseline", type=Path, help="per-vendor baseline of known failures")
-    parser.add_argument("--seed", type=int, help="seed of the property phase")
-    parser.add_argument(
-        "--fuzz-budget-seconds",
-        type=float,
-        default=DEFAULT_FUZZ_BUDGET_S,
-        help="time bound of the property phase",
-    )
-    parser.add_argument("--no-fuzz", action="store_true", help="skip the property phase")
-    parser.add_argument(
-        "--render-seconds",
-        type=float,
-        default=0.3,
-        help="bundled provider only: seconds one render takes",
-    )
-    parser.add_argument(
-        "--provider-fault",
-        action="append",
-        default=[],
-        metavar="NAME",
-        help="bundled provider only: apply a fault switch (repeatable)",
-    )
-    parser.add_argument(
+    target = _group(parser, "target")
+    target.add_argument(
         "--provider-dialect",
         metavar="NAME",
         help="check the bundled provider speaking a vendor's documented dialect "
         "(e.g. --profile sciforium --provider-dialect sciforium)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress lines")
+    target.add_argument(
+        "--provider-fault",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="bundled provider only: apply a fault switch (repeatable; default: none)",
+    )
+    target.add_argument(
+        "--render-seconds",
+        type=float,
+        default=0.3,
+        help="bundled provider only: seconds one render takes (default: %(default)s)",
+    )
+    output = parser.add_argument_group("output")
+    output.add_argument(
+        "--report-dir", type=Path, help="where the reports go (default: reports/<target-name>/)"
+    )
+    output.add_argument(
+        "--baseline",
+        type=Path,
+        help="per-vendor baseline of known failures for the gate (default: none)",
+    )
+    shown = output.add_mutually_exclusive_group()
+    shown.add_argument("--quiet", "-q", action="store_true", help="print only the verdict")
+    shown.add_argument(
+        "--verbose", "-v", action="store_true", help="also print each exchange as it happens"
+    )
+    phase = _group(parser, "property phase")
+    phase.add_argument(
+        "--seed", type=int, help="seed of the property phase (default: a new one, reported)"
+    )
+    phase.add_argument(
+        "--fuzz-budget-seconds",
+        type=float,
+        default=DEFAULT_FUZZ_BUDGET_S,
+        metavar="SECONDS",
+        help="time bound of the property phase (default: %(default)s)",
+    )
+    phase.add_argument("--no-fuzz", action="store_true", help="skip the property phase")
+    # Help lists the groups in the order a person decides them: the property phase last.
+    parser._action_groups.remove(phase)
+    parser._action_groups.append(phase)
 
 
 def check_report_dir(path: Path) -> None:
@@ -162,24 +213,30 @@ def main(args: argparse.Namespace) -> int:
     if args.baseline is not None and not args.baseline.is_file():
         raise UsageError(f"baseline {args.baseline} not found")
 
-    def progress(line: str) -> None:
-        print(line, flush=True)
-
-    result = execute(
-        target,
-        RunOptions(
-            report_dir=args.report_dir,
-            only=split_patterns(args.only),
-            skip=split_patterns(args.skip),
-            baseline=args.baseline,
-            seed=args.seed,
-            fuzz=not args.no_fuzz,
-            fuzz_budget_s=args.fuzz_budget_seconds,
-            render_seconds=args.render_seconds,
-            provider_behaviour=behaviour,
-            progress=None if args.quiet else progress,
-        ),
+    only, skip = split_patterns(args.only), split_patterns(args.skip)
+    display = live.make_display(
+        live.feature_totals(select(only, skip)),
+        fuzz_budget_s=None if args.no_fuzz else args.fuzz_budget_seconds,
+        quiet=args.quiet,
+        verbose=args.verbose,
+        max_jobs=target.budget.max_jobs,
     )
+    with live.shown(display):
+        result = execute(
+            target,
+            RunOptions(
+                report_dir=args.report_dir,
+                only=only,
+                skip=skip,
+                baseline=args.baseline,
+                seed=args.seed,
+                fuzz=not args.no_fuzz,
+                fuzz_budget_s=args.fuzz_budget_seconds,
+                render_seconds=args.render_seconds,
+                provider_behaviour=behaviour,
+                progress=None if args.quiet else display.log,
+            ),
+        )
     summary = result.report.summary()["by_outcome"]
     counts = ", ".join(f"{n} {o}" for o, n in summary.items() if n)
     print(f"verdict: {result.report.verdict()} ({counts})")

@@ -30,6 +30,7 @@ from conformance.budget import Reservation
 from conformance.fuzz import catalog as cat
 from conformance.fuzz import checks as own
 from conformance.fuzz.findings import Failure, Findings
+from conformance.live import events
 from conformance.redact import redact_headers, redact_text
 from conformance.report.model import Exchange
 
@@ -164,6 +165,9 @@ class PhaseState:
             )
             return
         self.requests_per_operation[op] = self.requests_per_operation.get(op, 0) + 1
+        events().fuzz_progress(sum(self.requests_per_operation.values()), self.findings.count())
+        sent = redact_text(str(response.request.url))
+        events().exchange(case.method, sent, response.status_code, response.elapsed * 1000)
         billed_invalid = False
         if reservation is not None:
             billed_invalid = self._settle(op, case, response, reservation, pinned=pinned)

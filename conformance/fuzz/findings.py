@@ -55,6 +55,10 @@ class Findings:
         if tally.first_failure is None:
             tally.first_failure = failure
 
+    def count(self) -> int:
+        """Property checks with at least one failure so far."""
+        return sum(1 for tally in self.tallies.values() if tally.failures)
+
     def results(self, operation_of: dict[str, str]) -> list[CheckResult]:
         """One ``CheckResult`` per property check, in catalogue order."""
         out: list[CheckResult] = []

@@ -18,6 +18,7 @@ from conformance.fuzz import catalog as cat
 from conformance.fuzz import stateful
 from conformance.fuzz.engine_config import engine_config, load_schema
 from conformance.fuzz.executor import PhaseState
+from conformance.live import events
 from conformance.redact import redact_text
 from conformance.report.model import CheckResult
 
@@ -183,6 +184,7 @@ def run(ctx: PropertyContext) -> PropertyPhaseResult:
             redact_text(f"pytest exited with {exit_code!s}: {output.getvalue()[-400:]}")
         )
     deletions = _delete_created(ctx, state.created_video_ids)
+    events().fuzz_done(sum(state.requests_per_operation.values()), state.findings.count())
     results: list[CheckResult] = state.findings.results(cat.CHECK_OPERATIONS)
     for result in results:
         result.details["seed"] = seed

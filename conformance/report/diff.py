@@ -64,6 +64,13 @@ def diff_reports(old: Report, new: Report, *, allow_suite_mismatch: bool = False
     old_suite = str(old.tool.get("suite_version", "?"))
     new_suite = str(new.tool.get("suite_version", "?"))
     result = RunDiff(target_name(old), target_name(new), old_suite, new_suite)
+    if different_targets(old, new):
+        # Two vendors differ by design: their "regressions" are differences between vendors.
+        result.warnings.append(
+            f"WARNING: the runs checked different targets ({result.old_name} and "
+            f"{result.new_name}); a regression below is a difference between the two, not a "
+            "change over time"
+        )
     if old_suite != new_suite:
         if not allow_suite_mismatch:
             raise UsageError(
@@ -103,6 +110,15 @@ def diff_reports(old: Report, new: Report, *, allow_suite_mismatch: bool = False
         else:
             result.changed.append(change)
     return result
+
+
+def different_targets(old: Report, new: Report) -> bool:
+    """Whether two reports checked different targets (name or base URL differ)."""
+    for key in ("name", "base_url"):
+        a, b = old.target.get(key), new.target.get(key)
+        if a and b and a != b:
+            return True
+    return False
 
 
 def _arrow(c: Change) -> str:
@@ -152,10 +168,14 @@ def format_markdown(d: RunDiff) -> str:
 
 
 def format_json(d: RunDiff) -> str:
-    """Machine-readable form: each category a list of {id, title, old, new, message}."""
+    """Machine-readable form: ``runs`` names both runs; each category a list of
+    {id, title, old, new, message}."""
+    # The runs live under their own key: a top-level "new" would collide with the category.
     data = {
-        "old": {"name": d.old_name, "suite_version": d.old_suite},
-        "new": {"name": d.new_name, "suite_version": d.new_suite},
+        "runs": {
+            "old": {"name": d.old_name, "suite_version": d.old_suite},
+            "new": {"name": d.new_name, "suite_version": d.new_suite},
+        },
         "warnings": d.warnings,
         **{name: [asdict(c) for c in changes] for name, changes in d.categories().items()},
         "exit_code": d.exit_code,

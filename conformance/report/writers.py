@@ -42,7 +42,9 @@ def write_all(report: Report, report_dir: Path) -> dict[str, Path]:
         raise HarnessError(
             f"report does not match its schema: {type(exc).__name__}: {exc}"
         ) from None
-    texts["report.html"] = render_html(safe)
+    # The check session's pytest-html page (conformance.plugin.PYTEST_HTML), when it ran.
+    pytest_page = "pytest.html" if (Path(report_dir) / "pytest.html").is_file() else None
+    texts["report.html"] = render_html(safe, pytest_html=pytest_page)
     texts["junit.xml"] = render_junit(safe)
     texts["summary.md"] = render_summary(safe)
     report_dir = Path(report_dir)

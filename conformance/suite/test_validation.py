@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -134,7 +135,10 @@ def test_rejections_name_param(ctx: SuiteContext, check: CheckRecorder) -> None:
         error = body.get("error") if isinstance(body, dict) else None
         param = error.get("param") if isinstance(error, dict) else None
         if param != r["param"]:
-            wrong.append(f"{r['check']}: param {param!r}, expected {r['param']!r}")
+            # JSON, not Python reprs: a missing param reads null, as on the wire.
+            wrong.append(
+                f"{r['check']}: param {json.dumps(param)}, expected {json.dumps(r['param'])}"
+            )
             check.attach(r["exchange"])
     assert not wrong, "error.param does not name the field: " + "; ".join(wrong[:5])
     check.note(f"{len(rejected)} rejections name the offending field in error.param")

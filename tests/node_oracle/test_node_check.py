@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conformance.node_oracle.driver import unavailable
+from conformance.report.model import Report
 from tests.suite.conftest import run_reference
 
 pytestmark = [
@@ -15,8 +17,8 @@ pytestmark = [
 ]
 
 
-def _node(report: object) -> dict[str, object]:
-    clients = report.to_dict()["clients"]  # type: ignore[attr-defined]
+def _node(report: Report) -> dict[str, Any]:
+    clients: list[dict[str, Any]] = report.to_dict()["clients"]
     return next(c for c in clients if c["client"] == "openai-node")
 
 

@@ -94,3 +94,22 @@ def test_formats() -> None:
     assert text.rstrip().endswith("REGRESSION: 2 regressed, 1 vanished")
     markdown = FORMATS["markdown"](d)
     assert "**regressed** (2)" in markdown and "| VID-SDK-003" in markdown
+
+
+def test_json_names_both_runs() -> None:
+    old, new = two_runs()
+    data = json.loads(FORMATS["json"](diff_reports(old, make_report(new.checks, name="beta"))))
+    assert data["runs"]["old"]["name"] == "acme"
+    assert data["runs"]["new"]["name"] == "beta"
+    assert [c["id"] for c in data["new"]] == ["VID-SDK-003"]
+
+
+def test_different_targets_warn_in_every_format() -> None:
+    d = diff_reports(make_report(name="acme"), make_report(name="beta"))
+    assert any("different targets (acme and beta)" in w for w in d.warnings)
+    for render in FORMATS.values():
+        assert "different targets" in render(d)
+
+
+def test_same_target_has_no_target_warning() -> None:
+    assert not diff_reports(*two_runs()).warnings

@@ -16,6 +16,7 @@ from conformance.report.baseline import (
     load_baseline,
 )
 from conformance.report.gate import evaluate
+from conformance.report.model import Level
 
 from .factories import make_report, passing_checks, realistic_report, replace, result
 
@@ -235,6 +236,6 @@ def test_what_was_not_exercised_never_lowers_the_verdict() -> None:
 @pytest.mark.parametrize(
     ("level", "verdict"), [("MUST", "nonconformant"), ("SHOULD", "partial"), ("MAY", "conformant")]
 )
-def test_only_failures_decide_the_verdict(level: str, verdict: str) -> None:
+def test_only_failures_decide_the_verdict(level: Level, verdict: str) -> None:
     failing = dataclasses.replace(result("VID-OBJ-001", "failed", "bad"), level=level)
     assert make_report(with_results(failing)).verdict() == verdict

@@ -15,7 +15,7 @@ REFERENCE_JOBS = {"main", "defaults", "failing", "remix", "image", "sdk"}
 
 def _planned_purposes(capsys: pytest.CaptureFixture[str]) -> list[str]:
     assert cli.main(["plan", "--profile", "reference"]) == 0
-    lines = capsys.readouterr().out.splitlines()
+    lines = [line.strip() for line in capsys.readouterr().out.splitlines()]
     header = next(i for i, line in enumerate(lines) if line.startswith("purpose"))
     rows = lines[header + 1 :]
     count = next(line for line in rows if " job(s), " in line)

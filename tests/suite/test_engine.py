@@ -80,7 +80,41 @@ def test_plan_prints_jobs_and_cost(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     # main, defaults, remix, image and the SDK checks' job: 5 x 4 s at 0.10/s
     assert "main" in out and "remix" in out and "sdk" in out
-    assert "5 job(s), 20 s of video, estimated 2.00" in out
+    assert "5 job(s), 20 s of video, $2.00 USD (at 0.1 USD/s)" in out
+    # the property phase sends only invalid creates here: billed only if wrongly accepted
+    assert "could bill up to 3 job(s)" in out
+    assert "at most 8 job(s)" in out
+
+
+def test_plan_counts_the_property_phase_jobs(capsys: pytest.CaptureFixture[str]) -> None:
+    # The reference profile opts into billable generation: the phase may use the whole rest.
+    assert cli.main(["plan", "--profile", "reference"]) == 0
+    out = capsys.readouterr().out
+    assert "6 job(s), 24 s of video, $0.00 USD" in out
+    assert "up to 34 more job(s), 376 s of video" in out
+    assert "at most 40 job(s), 400 s of video in all" in out
+    assert cli.main(["plan", "--profile", "reference", "--no-fuzz"]) == 0
+    out = capsys.readouterr().out
+    assert "property phase: off" in out and "at most 6 job(s), 24 s" in out
+
+
+def test_run_help_groups_its_options(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["run", "--help"])
+    out = capsys.readouterr().out
+    groups = ["target:", "budget and time:", "selection:", "output:", "property phase:"]
+    positions = [out.index(f"\n{g}\n") for g in groups]
+    assert positions == sorted(positions)
+    flat = " ".join(out.split())
+    assert "(default: 60.0)" in flat and "(default: 0.3)" in flat
+
+
+def test_top_level_help_describes_the_tool(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    out = capsys.readouterr().out
+    assert "OpenAI-compatible video generation API" in out and "exit codes:" in out
+    assert "dispatch" not in out
 
 
 def test_checks_json_lists_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
