@@ -52,21 +52,36 @@ class Verdict:
         return "\n".join(lines)
 
 
-def run_checker(base_url: str, api_key: str, report_dir: Path, *extra: str) -> Verdict:
-    """``video-conformance run --base-url URL --no-fuzz`` with the key in ``VIDEO_API_KEY``."""
+def declaring_profile(path: Path, base_url: str, features: tuple[str, ...]) -> Path:
+    """Write a profile for ``base_url`` that declares ``features``; returns its path."""
+    listed = ", ".join(f'"{f}"' for f in features)
+    path.write_text(
+        f'name = "foreign"\nbase_url = "{base_url}"\napi_key_env = "VIDEO_API_KEY"\n'
+        f"features = [{listed}]\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def run_checker(
+    base_url: str, api_key: str, report_dir: Path, *, profile: Path | None = None
+) -> Verdict:
+    """``video-conformance run --base-url URL --no-fuzz`` with the key in ``VIDEO_API_KEY``.
+
+    With ``profile`` the target comes from that profile instead of a bare base URL.
+    """
     env = dict(os.environ, VIDEO_API_KEY=api_key)
+    target = ["--profile", str(profile)] if profile else ["--base-url", base_url]
     command = [
         sys.executable,
         "-m",
         "conformance",
         "run",
-        "--base-url",
-        base_url,
+        *target,
         "--no-fuzz",
         "--quiet",
         "--report-dir",
         str(report_dir),
-        *extra,
     ]
     done = subprocess.run(
         command, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False
