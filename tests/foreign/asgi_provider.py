@@ -59,6 +59,9 @@ FAULTS = {
     "create_id_unknown": "create answers an id that retrieve does not know (VID-OBJ-003)",
     "content_json_200": "/content before completion answers 200 JSON (VID-CONTENT-005)",
     "content_octet_stream": "/content labels the MP4 application/octet-stream (VID-CONTENT-001)",
+    "delete_wrong_shape": "DELETE answers the Video instead of the deleted object (VID-DEL-001)",
+    "spritesheet_is_webp": "variant=spritesheet serves the WebP thumbnail (VID-CONTENT-008)",
+    "list_without_cursor_keys": "list omits first_id, last_id and has_more (VID-LIST-001)",
 }
 
 
@@ -393,6 +396,8 @@ class Provider:
             "last_id": page[-1].id if page else None,
             "has_more": len(ordered) > len(page),
         }
+        if "list_without_cursor_keys" in self.options.faults:
+            listing = {"object": "list", "data": data}
         if self.options.extra_keys:
             listing["total_estimate"] = len(ordered)
         return listing
@@ -402,6 +407,8 @@ class Provider:
         if "delete_noop" not in self.options.faults:
             with self._lock:
                 self.jobs.pop(job.id, None)
+        if "delete_wrong_shape" in self.options.faults:
+            return self._video(job)
         deleted: dict[str, Any] = {"id": job.id, "object": "video.deleted", "deleted": True}
         if self.options.extra_keys:
             deleted["deleted_at"] = int(time.time())
@@ -426,6 +433,8 @@ class Provider:
         if variant == "thumbnail" and "thumbnail_is_mp4" not in self.options.faults:
             return 200, {"content-type": "image/webp"}, media.thumbnail(job.size)
         if variant == "spritesheet":
+            if "spritesheet_is_webp" in self.options.faults:
+                return 200, {"content-type": "image/webp"}, media.thumbnail(job.size)
             return 200, {"content-type": "image/jpeg"}, media.spritesheet(job.size)
         data = await asyncio.to_thread(media.mp4, job.size, int(job.seconds))
         ctype = (

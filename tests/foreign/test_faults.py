@@ -64,6 +64,9 @@ FAULTS = (
     Fault("list_order_ignored", "VID-LIST-004"),
     Fault("remix_no_source", "VID-REMIX-001", frozenset({"VID-SDK-003"})),
     Fault("thumbnail_is_mp4", "VID-CONTENT-007"),
+    Fault("delete_wrong_shape", "VID-DEL-001", frozenset({"VID-SDK-002", "VID-SDK-003"})),
+    Fault("spritesheet_is_webp", "VID-CONTENT-008"),
+    Fault("list_without_cursor_keys", "VID-LIST-001", frozenset({"VID-SDK-003", "VID-LIST-003"})),
 )
 BY_NAME = {f.name: f for f in FAULTS}
 
@@ -104,6 +107,9 @@ BARE = [
     _param("list_order_ignored", NOT_PROBED.format(check="VID-LIST-004", feature="'list'")),
     _param("remix_no_source", NOT_PROBED.format(check="VID-REMIX-001", feature="'remix'")),
     _param("thumbnail_is_mp4", NOT_PROBED.format(check="VID-CONTENT-007", feature="'variants'")),
+    _param("delete_wrong_shape", NOT_PROBED.format(check="VID-DEL-001", feature="'delete'")),
+    _param("spritesheet_is_webp", NOT_PROBED.format(check="VID-CONTENT-008", feature="'variants'")),
+    _param("list_without_cursor_keys", NOT_PROBED.format(check="VID-LIST-001", feature="'list'")),
 ]
 UNRELATED = [
     _param(
@@ -122,6 +128,9 @@ DECLARED = [
         "list_order_ignored",
         "remix_no_source",
         "thumbnail_is_mp4",
+        "delete_wrong_shape",
+        "spritesheet_is_webp",
+        "list_without_cursor_keys",
     )
 ]
 
