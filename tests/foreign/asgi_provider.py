@@ -62,6 +62,7 @@ FAULTS = {
     "delete_wrong_shape": "DELETE answers the Video instead of the deleted object (VID-DEL-001)",
     "spritesheet_is_webp": "variant=spritesheet serves the WebP thumbnail (VID-CONTENT-008)",
     "list_without_cursor_keys": "list omits first_id, last_id and has_more (VID-LIST-001)",
+    "job_error_string": "a failed job's error is a bare string (VID-LIFE-007)",
 }
 
 
@@ -358,14 +359,17 @@ class Provider:
             "remixed_from_video_id": None
             if "remix_no_source" in self.options.faults
             else job.remixed_from,
-            "error": {"code": "generation_failed", "message": "the render failed"}
-            if status == "failed"
-            else None,
+            "error": self._job_error() if status == "failed" else None,
         }
         if self.options.extra_keys:
             video["quality"] = "standard"
             video["usage"] = {"video_seconds": int(job.seconds)}
         return video
+
+    def _job_error(self) -> Any:
+        if "job_error_string" in self.options.faults:
+            return "the render failed"
+        return {"code": "generation_failed", "message": "the render failed"}
 
     def _list(self, query: dict[str, list[str]]) -> dict[str, Any]:
         order = query.get("order", ["desc"])[-1]

@@ -52,12 +52,15 @@ class Verdict:
         return "\n".join(lines)
 
 
-def declaring_profile(path: Path, base_url: str, features: tuple[str, ...]) -> Path:
-    """Write a profile for ``base_url`` that declares ``features``; returns its path."""
+def declaring_profile(
+    path: Path, base_url: str, features: tuple[str, ...], failing_prompt: str = ""
+) -> Path:
+    """Write a profile for ``base_url`` declaring ``features`` (and a prompt that makes a job
+    fail, when the provider has one); returns its path."""
     listed = ", ".join(f'"{f}"' for f in features)
     path.write_text(
         f'name = "foreign"\nbase_url = "{base_url}"\napi_key_env = "VIDEO_API_KEY"\n'
-        f"features = [{listed}]\n",
+        f"features = [{listed}]\nfailing_prompt = {json.dumps(failing_prompt)}\n",
         encoding="utf-8",
     )
     return path

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tests.foreign.asgi_provider import Options, running
+from tests.foreign.asgi_provider import FAIL_MARKER, Options, running
 from tests.foreign.checker import Verdict, declaring_profile, run_checker
 from tests.foreign.proxy import ProxyOptions, proxied
 
@@ -25,7 +25,8 @@ class Scenario:
     provider: Options = field(default_factory=Options)
     proxy: ProxyOptions | None = None
     declared: bool = False
-    """Target it through a profile declaring every extended feature instead of a bare URL."""
+    """Target it through a profile declaring every extended feature and the provider's failing
+    prompt instead of a bare URL."""
 
 
 def check_scenario(scenario: Scenario, workdir: Path) -> Verdict:
@@ -36,7 +37,7 @@ def check_scenario(scenario: Scenario, workdir: Path) -> Verdict:
         if scenario.proxy is not None:
             base_url, _ = stack.enter_context(proxied(base_url, scenario.proxy))
         profile = (
-            declaring_profile(workdir / "profile.toml", base_url, EXTENDED)
+            declaring_profile(workdir / "profile.toml", base_url, EXTENDED, FAIL_MARKER)
             if scenario.declared
             else None
         )

@@ -1,8 +1,9 @@
 """Faults: a foreign provider breaking one rule must be caught by the check named for that rule.
 
 Each fault is checked with a bare ``--base-url``, as a first-time user would run the tool.
-Faults in extended features (list, delete, remix, variants) are also checked through a profile
-that declares every feature, which tells "not discovered" apart from "not detected".
+Faults in extended features (list, delete, remix, variants) and in failed jobs are also checked
+through a profile that declares every feature and a failing prompt, which tells "not
+discovered" apart from "not detected".
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ FAULTS = (
     Fault("thumbnail_is_mp4", "VID-CONTENT-007"),
     Fault("delete_wrong_shape", "VID-DEL-001", frozenset({"VID-SDK-002", "VID-SDK-003"})),
     Fault("spritesheet_is_webp", "VID-CONTENT-008"),
+    Fault("job_error_string", "VID-LIFE-007", frozenset({"VID-OBJ-001", "VID-SDK-002"})),
     Fault("list_without_cursor_keys", "VID-LIST-001", frozenset({"VID-SDK-003", "VID-LIST-003"})),
 )
 BY_NAME = {f.name: f for f in FAULTS}
@@ -110,6 +112,11 @@ BARE = [
     _param("delete_wrong_shape", NOT_PROBED.format(check="VID-DEL-001", feature="'delete'")),
     _param("spritesheet_is_webp", NOT_PROBED.format(check="VID-CONTENT-008", feature="'variants'")),
     _param("list_without_cursor_keys", NOT_PROBED.format(check="VID-LIST-001", feature="'list'")),
+    _param(
+        "job_error_string",
+        "missed: VID-LIFE-007 skipped 'no job failed and the profile names no failing_prompt to "
+        "make one fail'; a bare --base-url knows no prompt that fails (declared run catches it)",
+    ),
 ]
 UNRELATED = [
     _param(
@@ -131,6 +138,7 @@ DECLARED = [
         "delete_wrong_shape",
         "spritesheet_is_webp",
         "list_without_cursor_keys",
+        "job_error_string",
     )
 ]
 

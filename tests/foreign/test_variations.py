@@ -215,9 +215,12 @@ def test_other_defaults_fail_only_the_defaults_check(checked: ScenarioCache) -> 
 
 
 def test_declared_features_pass_on_a_correct_provider(checked: ScenarioCache) -> None:
-    """Through a profile declaring every extended feature, a correct provider fails nothing and
-    every extended check passes: the control for the declared fault runs."""
+    """Through a profile declaring every extended feature and a failing prompt, a correct
+    provider is conformant and every extended check passes: the control for the declared
+    fault runs."""
     result = checked(Scenario("declared-clean", Options(), declared=True))
     assert result.exit_code == 0 and not result.failed(), result.describe()
+    assert result.verdict == "conformant", result.describe()
+    assert result.outcome("VID-LIFE-007") == "passed", result.describe()
     outcomes = {cid: result.outcome(cid) for cid in EXTENDED_CHECKS}
     assert set(outcomes.values()) == {"passed"}, f"{result.describe()}\n{outcomes}"
