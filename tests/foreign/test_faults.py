@@ -95,9 +95,10 @@ NOT_PROBED = (
 BARE = [
     _param(
         "create_id_unknown",
-        "VID-OBJ-003 passed although retrieve answers 404 for the id create returned; the run is "
-        "nonconformant only through VID-LIFE-008 'main job: retrieve answered 404 10 times in a "
-        "row' (and VID-AUTH-003, VID-SDK-001)",
+        "VID-OBJ-003 passed with \"id 'pending_video_...' is the same on create and every "
+        'retrieve" although every retrieve of it answered 404 (a pass without evidence); '
+        "the run is nonconformant only through VID-LIFE-008 'main job: retrieve answered 404 "
+        "10 times in a row' (and VID-AUTH-003, VID-SDK-001)",
     ),
     _param("status_processing"),
     _param("progress_fraction"),
