@@ -57,7 +57,7 @@ class Behaviour:
     """Create (and remix) request encodings accepted; another one gets 415 with the envelope."""
     multipart_requires_file: bool = False
     """A multipart create without an ``input_reference`` file is a 400 with
-    ``param: "input_reference"`` (text-to-video only through JSON; dev E3, apiyi)."""
+    ``param: "input_reference"`` (text-to-video only through JSON; dev E3, SGLang)."""
     sizes_by_model: dict[str, list[str]] = field(default_factory=dict)
     """Per-model narrowing of ``sizes_allowed``: a model listed here accepts only these sizes
     (others are a 400 with ``param: "size"``), e.g. {"sora-2": ["720x1280", "1280x720"]}."""

@@ -262,6 +262,8 @@ def render_matrix_md(matrix: Matrix) -> str:
                 mark = _MD_OUTCOME[c.outcome if c else None]
                 if c is not None and c.kind == "extension":
                     mark += " ext"
+                elif c is not None and c.kind == "note":
+                    mark += " note"
                 marks.append(mark)
             out.append(
                 f"| {cell(row.id)} {cell(row.title, 70)} | {row.level} | "

@@ -108,3 +108,12 @@ def test_the_matrix_escapes_vendor_text(tmp_path: Path, written) -> None:
     html = out["matrix.html"].read_text()
     assert "<i>evil</i>" not in html and "&lt;i&gt;evil&lt;/i&gt;" in html
     assert "<b>x</b>" not in html
+
+
+def test_the_matrix_marks_notes(tmp_path: Path, written) -> None:
+    note = result("VID-VAL-010", "passed", "an unknown model was accepted", kind="note")
+    _, out = write_matrix([written(make_report(replace(passing_checks(), note)), "acme")], tmp_path)
+    html = out["matrix.html"].read_text()
+    assert 'title="note: an unknown model was accepted">✓ note</td>' in html
+    row = next(line for line in out["matrix.md"].read_text().splitlines() if "VID-VAL-010" in line)
+    assert row.endswith(" note |")
