@@ -15,7 +15,7 @@ from benchmarks.machine import describe
 from conformance.redact import redact_text
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("wall", "polling", "billing", "throughput")
+BENCHMARKS = ("wall", "polling", "billing", "throughput", "memory")
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ QUICK = Plan(
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
-        description="Benchmarks: wall time, polling, billable jobs, provider throughput; "
+        description="Benchmarks: wall time, polling, billable jobs, provider throughput, "
+        "checker memory; "
         "writes RESULTS.md.",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
@@ -149,6 +150,10 @@ def run(args: argparse.Namespace) -> tuple[list[Section], float]:
                 ),
             )
         )
+    if "memory" in args.only:
+        from benchmarks import memory
+
+        sections.append(_guarded("5. Checker memory against hostile providers", memory.run))
     return sections, time.monotonic() - started
 
 

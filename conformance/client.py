@@ -47,7 +47,6 @@ from conformance.flow_control import (
 from conformance.http_limits import (
     JSON_BODY_CAP,
     MAX_RESPONSE_HEADERS,
-    MEDIA_BODY_CAP,
     BoundedDecoder,
     Overrun,
     deadline_pool,
@@ -56,6 +55,7 @@ from conformance.http_limits import (
     media_slots,
     parse_json,
     read_bounded,
+    target_media_cap,
 )
 from conformance.live import events
 from conformance.redact import CREDENTIAL_HEADERS, redact_headers, redact_text
@@ -302,6 +302,10 @@ class Client:
         """``time.monotonic()`` after which no request starts."""
         self._hung_streak = 0
         """Requests in a row cut off at their total deadline (reset by any complete answer)."""
+        self.media_cap = target_media_cap(
+            (*target.sizes, *target.extension_sizes), (*target.seconds, *target.extension_seconds)
+        )
+        """The cap of a ``/content`` body: what the largest job of this target can make."""
         self._throttled_since: float | None = None
         """When the provider started answering only 429/503 (``None``: it is not doing so)."""
         self._local = threading.local()
@@ -753,12 +757,14 @@ class Client:
         variant: str | None = None,
         auth: AuthMode = "default",
         follow_redirects: bool = True,
-        max_bytes: int = MEDIA_BODY_CAP,
+        max_bytes: int | None = None,
     ) -> Response:
         """GET /videos/{id}/content, with the SDK's ``Accept: application/binary``; the body
-        may be up to ``max_bytes`` (default ``http_limits.MEDIA_BODY_CAP``; a job's own is
-        ``http_limits.media_cap(seconds, size)``), and gets the request timeout plus the time
+        may be up to ``max_bytes`` (default: the largest video the target's sizes and durations
+        can make, ``http_limits.target_media_cap``), and gets the request timeout plus the time
         that many bytes take at 1 MiB/s."""
+        if max_bytes is None:
+            max_bytes = self.media_cap
         return self.request(
             "GET",
             video_path(video_id, "/content"),

@@ -14,7 +14,7 @@ import re
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from itertools import accumulate
 from typing import Any
 
@@ -263,6 +263,13 @@ def media_cap(seconds: str | int | float, size: str) -> int:
     except (ValueError, TypeError):
         return MEDIA_BODY_CAP
     return max(32 * MiB, min(MEDIA_BODY_CAP, estimate))
+
+
+def target_media_cap(sizes: Iterable[str], seconds: Iterable[str]) -> int:
+    """The largest ``media_cap`` of any size and duration a target's jobs may ask for (its own
+    and its declared extensions): the cap of every ``/content`` body of the run."""
+    caps = [media_cap(s, z) for s in seconds for z in sizes]
+    return max(caps) if caps else MEDIA_BODY_CAP
 
 
 def read_bounded(chunks: Iterator[bytes], decoder: BoundedDecoder, deadline: float) -> bytes:

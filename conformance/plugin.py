@@ -157,6 +157,8 @@ class SuiteContext:
     run_tag: str
     report_dir: Path
     ledger: VideoLedger = field(default_factory=VideoLedger)
+    replaying: bool = False
+    """The run is a replay of a recording (``video-conformance rejudge``)."""
     features: FeatureMap = field(default_factory=lambda: FeatureMap(frozenset(), frozenset()))
     """What the run knows of the extended features (declared, detected, absent)."""
     progress: Callable[[str], None] | None = None

@@ -239,6 +239,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         stopping.append(pool.stop)
         report_dir = options.report_dir or default_report_dir(live)
         ctx = SuiteContext(
+            replaying=wiring.replaying,
             features=features,
             target=live,
             client=client,

@@ -32,12 +32,12 @@ from conformance.flow_control import is_billable
 from conformance.http_limits import (
     JSON_BODY_CAP,
     MAX_RESPONSE_HEADERS,
-    MEDIA_BODY_CAP,
     BoundedDecoder,
     Overrun,
     deadline_pool,
     deadline_scope,
     media_deadline_s,
+    target_media_cap,
 )
 from conformance.redact import CREDENTIAL_HEADERS, redact_text
 
@@ -88,6 +88,9 @@ class GuardedTransport(httpx2.BaseTransport):
         self._origin = _origin(target.base_url)
         self._key = target.api_key
         self._timeout = target.request_timeout_s
+        self._media_cap = target_media_cap(
+            (*target.sizes, *target.extension_sizes), (*target.seconds, *target.extension_seconds)
+        )
         self._inner = inner or _deadline_transport()
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -99,7 +102,7 @@ class GuardedTransport(httpx2.BaseTransport):
         started = time.monotonic()
         if self._run_ends_at is not None and started >= self._run_ends_at:
             raise SdkRunDeadline(request)
-        cap = MEDIA_BODY_CAP if request.url.path.endswith("/content") else JSON_BODY_CAP
+        cap = self._media_cap if request.url.path.endswith("/content") else JSON_BODY_CAP
         timeout = media_deadline_s(self._timeout, cap) if cap > JSON_BODY_CAP else self._timeout
         deadline = started + timeout
         if self._run_ends_at is not None:

@@ -17,10 +17,13 @@ run tag, selection and the redacted target.
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
+import tempfile
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -32,6 +35,10 @@ from conformance.recording.keys import ClientKind, normalise_url, request_key
 from conformance.redact import REDACTED, redact_headers, redact_text
 
 BODY_CAP = 16 * 1024 * 1024
+RUN_BODY_BUDGET = 64 * 1024 * 1024
+_ENTRIES = "\u0000entries\u0000"
+"""Where the entries go in the document's text while it is written entry by entry."""
+"""Body bytes one run's recording keeps in memory in all; past it, bodies are cut (and say so)."""
 """Bytes of one body kept in the HAR; the rest is cut and the cut noted in a ``comment``."""
 HAR_NAME = "transcript.har"
 
@@ -172,8 +179,9 @@ class Entry:
 class HarRecorder:
     """Collects the entries of one run from any number of threads and writes the HAR."""
 
-    def __init__(self, cap: int = BODY_CAP) -> None:
+    def __init__(self, cap: int = BODY_CAP, budget: int = RUN_BODY_BUDGET) -> None:
         self.cap = cap
+        self._budget_left = budget
         self.api_key = ""
         self.meta: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -210,6 +218,15 @@ class HarRecorder:
             self._entries.append(entry)
         return entry
 
+    def take(self, wanted: int) -> int:
+        """Room for ``wanted`` more body bytes in memory (all of it, part or none): the run's
+        recording holds at most ``RUN_BODY_BUDGET`` bytes of bodies, whatever a provider sends
+        and however many times it sends it."""
+        with self._lock:
+            granted = max(0, min(wanted, self._budget_left))
+            self._budget_left -= granted
+            return granted
+
     def respond(
         self, entry: Entry, status: int, reason: str, headers: Any, http_version: str
     ) -> None:
@@ -236,30 +253,50 @@ class HarRecorder:
         entry.ended_mono = time.monotonic()
         entry.ended_wall = time.time()
 
-    def har(self) -> dict[str, Any]:
-        """The whole log as a HAR 1.2 document."""
+    def _rendered(self) -> Iterator[dict[str, Any]]:
+        """Each entry as HAR, in request order, rendered one at a time."""
         with self._lock:
-            entries = list(self._entries)
-        rendered = []
-        for entry in sorted(entries, key=lambda e: e.order):
+            entries = sorted(self._entries, key=lambda e: e.order)
+        for entry in entries:
             if entry.ended_mono is None and entry.status:
                 entry.comments.append("response body never read to its end")
-            rendered.append(entry.har(self.api_key))
+            yield entry.har(self.api_key)
+
+    def _log(self, entries: Any) -> dict[str, Any]:
         return {
             "log": {
                 "version": "1.2",
                 "creator": {"name": "video-conformance", "version": __version__},
                 "pages": [],
-                "entries": rendered,
+                "entries": entries,
                 "comment": "redacted: credential headers and the API key are replaced",
                 "_vc": self.meta,
             }
         }
 
-    def write(self, directory: Path) -> Path:
-        """Write ``transcript.har`` into ``directory`` (atomically) and return its path."""
-        from conformance.report.atomic import write_text_atomic
+    def har(self) -> dict[str, Any]:
+        """The whole log as a HAR 1.2 document."""
+        return self._log(list(self._rendered()))
 
+    def write(self, directory: Path) -> Path:
+        """Write ``transcript.har`` into ``directory`` (atomically) and return its path.
+
+        Entries are rendered and written one at a time: the run's bodies are in memory once,
+        not again as a document and again as its text."""
         path = directory / HAR_NAME
-        write_text_atomic(path, json.dumps(self.har(), indent=1) + "\n")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        head, tail = json.dumps(self._log(_ENTRIES), indent=1).split(json.dumps(_ENTRIES))
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            os.fchmod(fd, 0o644)
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(head + "[")
+                for index, entry in enumerate(self._rendered()):
+                    handle.write(("," if index else "") + "\n" + json.dumps(entry, indent=1))
+                handle.write("\n]" + tail + "\n")
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
         return path

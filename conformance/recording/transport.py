@@ -28,13 +28,21 @@ def _reason(response: Any) -> str:
     return raw.decode("ascii", "replace") if isinstance(raw, bytes) else str(raw or "")
 
 
-def decode_body(lib: Any, raw: bytes, headers: Any) -> tuple[bytes, str]:
-    """``raw`` with its ``content-encoding`` undone, and a note when that was not possible."""
+def decode_body(
+    lib: Any, raw: bytes, headers: Any, cap: int = 16 * 1024 * 1024
+) -> tuple[bytes, str]:
+    """``raw`` with its ``content-encoding`` undone (at most ``cap`` bytes: a decompression
+    bomb is kept as it came), and a note when that was not possible."""
+    from conformance.http_limits import BoundedDecoder, Overrun
+
     encoding = headers.get("content-encoding", "")
     if not encoding or encoding.lower() == "identity":
         return raw, ""
     try:
-        return lib.Response(200, headers={"content-encoding": encoding}, content=raw).content, ""
+        decoder = BoundedDecoder(encoding, cap)
+        return decoder.feed(raw) + decoder.flush(), ""
+    except Overrun:
+        return raw, f"content-encoding {encoding} not undone (inflates past {cap} bytes); raw bytes"
     except Exception as exc:  # a truncated or corrupt encoding: keep the wire bytes
         return raw, f"content-encoding {encoding} not undone ({type(exc).__name__}); raw bytes"
 
@@ -42,9 +50,16 @@ def decode_body(lib: Any, raw: bytes, headers: Any) -> tuple[bytes, str]:
 class _Tee:
     """Passes the inner stream's chunks through, keeping the first ``cap`` bytes."""
 
-    def __init__(self, inner: Any, cap: int, done: Callable[[bytes, int, bool], None]) -> None:
+    def __init__(
+        self,
+        inner: Any,
+        cap: int,
+        done: Callable[[bytes, int, bool], None],
+        take: Callable[[int], int] = lambda wanted: wanted,
+    ) -> None:
         self._inner = inner
         self._cap = cap
+        self._take = take
         self._done = done
         self._kept: list[bytes] = []
         self._kept_len = 0
@@ -54,7 +69,7 @@ class _Tee:
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._inner:
             self._size += len(chunk)
-            room = self._cap - self._kept_len
+            room = self._take(min(self._cap - self._kept_len, len(chunk)))
             if room > 0:
                 piece = chunk[:room]
                 self._kept.append(piece)
@@ -109,7 +124,7 @@ def _record(
     return lib.Response(
         status_code=response.status_code,
         headers=response.headers,
-        stream=tee(response.stream, recorder.cap, done),
+        stream=tee(response.stream, recorder.cap, done, recorder.take),
         extensions=response.extensions,
     )
 
@@ -127,13 +142,13 @@ def _end(
     if not complete:
         notes.append("the client stopped reading the body early")
     wire_size = size
-    if size > recorder.cap:
+    if size > len(kept):
         # A cut body cannot be decoded: keep the wire bytes and say which encoding they are in.
         body = kept
         if headers.get("content-encoding"):
             notes.append(f"content-encoding {headers['content-encoding']} kept (body cut)")
     else:
-        body, note = decode_body(lib, kept, headers)
+        body, note = decode_body(lib, kept, headers, recorder.cap)
         size = len(body)
         if note:
             notes.append(note)

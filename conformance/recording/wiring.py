@@ -37,6 +37,9 @@ class Wiring:
     sdk_transport: httpx2.BaseTransport | None = None
     run_tag: str | None = None
     """The run tag to reuse (a replay sends the recorded prompts); ``None``: draw one."""
+    replaying: bool = False
+    """A replay: traffic that neither transport carries (the openai-node oracle's) is not in
+    the recording, and what needs it is skipped."""
     http_adapter: Any = None
     """A ``requests`` adapter for the property phase's session (``None``: requests' own)."""
 
@@ -106,6 +109,7 @@ class _Shared(httpx2.BaseTransport):
 
 
 class Replayer(Wiring):
+    replaying = True
     """Answers the run from a recording: no network, no waiting, the recorded run tag."""
 
     API_KEY = "vc-replay-key-00000000"

@@ -60,7 +60,7 @@ FAULTS = {
     "content_json_200": "/content before completion answers 200 JSON (VID-CONTENT-005)",
     "content_octet_stream": "/content labels the MP4 application/octet-stream (VID-CONTENT-001)",
     "delete_wrong_shape": "DELETE answers the Video instead of the deleted object (VID-DEL-001)",
-    "spritesheet_is_webp": "variant=spritesheet serves the WebP thumbnail (VID-CONTENT-008)",
+    "spritesheet_label_lies": "variant=spritesheet: WebP labelled image/jpeg (VID-CONTENT-008)",
     "list_without_cursor_keys": "list omits first_id, last_id and has_more (VID-LIST-001)",
     "job_error_string": "a failed job's error is a bare string (VID-LIFE-007)",
 }
@@ -437,8 +437,8 @@ class Provider:
         if variant == "thumbnail" and "thumbnail_is_mp4" not in self.options.faults:
             return 200, {"content-type": "image/webp"}, media.thumbnail(job.size)
         if variant == "spritesheet":
-            if "spritesheet_is_webp" in self.options.faults:
-                return 200, {"content-type": "image/webp"}, media.thumbnail(job.size)
+            if "spritesheet_label_lies" in self.options.faults:
+                return 200, {"content-type": "image/jpeg"}, media.thumbnail(job.size)
             return 200, {"content-type": "image/jpeg"}, media.spritesheet(job.size)
         data = await asyncio.to_thread(media.mp4, job.size, int(job.seconds))
         ctype = (

@@ -66,7 +66,7 @@ FAULTS = (
     Fault("remix_no_source", "VID-REMIX-001", frozenset({"VID-SDK-003"})),
     Fault("thumbnail_is_mp4", "VID-CONTENT-007"),
     Fault("delete_wrong_shape", "VID-DEL-001", frozenset({"VID-SDK-002", "VID-SDK-003"})),
-    Fault("spritesheet_is_webp", "VID-CONTENT-008"),
+    Fault("spritesheet_label_lies", "VID-CONTENT-008"),
     Fault("job_error_string", "VID-LIFE-007", frozenset({"VID-OBJ-001", "VID-SDK-002"})),
     Fault("list_without_cursor_keys", "VID-LIST-001", frozenset({"VID-SDK-003", "VID-LIST-003"})),
 )
@@ -88,46 +88,14 @@ def _param(name: str, reason: str = "") -> object:
     return pytest.param(BY_NAME[name], id=name, marks=_xfail(reason) if reason else ())
 
 
-NOT_PROBED = (
-    "missed: {check} 'unsupported' ('the profile does not declare the {feature} feature'), "
-    "exit 0, verdict partial; a bare --base-url does not probe extended routes the provider serves"
-)
 BARE = [
-    _param(
-        "create_id_unknown",
-        "VID-OBJ-003 passed with \"id 'pending_video_...' is the same on create and every "
-        'retrieve" although every retrieve of it answered 404 (a pass without evidence); '
-        "the run is nonconformant only through VID-LIFE-008 'main job: retrieve answered 404 "
-        "10 times in a row' (and VID-AUTH-003, VID-SDK-001)",
-    ),
-    _param("status_processing"),
-    _param("progress_fraction"),
-    _param("bare_errors"),
-    _param("content_json_200"),
-    _param("content_octet_stream"),
-    _param("delete_noop", NOT_PROBED.format(check="VID-DEL-002", feature="'delete'")),
-    _param("list_cursor_ignored", NOT_PROBED.format(check="VID-LIST-003", feature="'list'")),
-    _param("list_order_ignored", NOT_PROBED.format(check="VID-LIST-004", feature="'list'")),
-    _param("remix_no_source", NOT_PROBED.format(check="VID-REMIX-001", feature="'remix'")),
-    _param("thumbnail_is_mp4", NOT_PROBED.format(check="VID-CONTENT-007", feature="'variants'")),
-    _param("delete_wrong_shape", NOT_PROBED.format(check="VID-DEL-001", feature="'delete'")),
-    _param("spritesheet_is_webp", NOT_PROBED.format(check="VID-CONTENT-008", feature="'variants'")),
-    _param("list_without_cursor_keys", NOT_PROBED.format(check="VID-LIST-001", feature="'list'")),
-    _param(
-        "job_error_string",
-        "missed: VID-LIFE-007 skipped 'no job failed and the profile names no failing_prompt to "
-        "make one fail'; a bare --base-url knows no prompt that fails (declared run catches it)",
-    ),
+    # every fault but one a bare --base-url can reach: a failed job needs a prompt that fails,
+    # which only a profile can name (its declared run below catches it)
+    _param(f.name)
+    for f in FAULTS
+    if f.name != "job_error_string"
 ]
-UNRELATED = [
-    _param(
-        "create_id_unknown",
-        "VID-AUTH-003 failed: 'retrieve with only the Authorization header (Bearer) answered "
-        "404 {...no video 'pending_video_...'}; the SDK sends no other credential': an unknown "
-        "id blamed on authentication",
-    ),
-    *[_param(f.name) for f in FAULTS if f.name != "create_id_unknown"],
-]
+UNRELATED = [_param(f.name) for f in FAULTS]
 DECLARED = [
     _param(name)
     for name in (
@@ -137,7 +105,7 @@ DECLARED = [
         "remix_no_source",
         "thumbnail_is_mp4",
         "delete_wrong_shape",
-        "spritesheet_is_webp",
+        "spritesheet_label_lies",
         "list_without_cursor_keys",
         "job_error_string",
     )

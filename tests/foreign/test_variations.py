@@ -55,41 +55,6 @@ OTHER_DEFAULTS = Scenario("other-defaults", Options(default_size="1280x720", def
 """Omitted size and seconds default to 1280x720 and 8 instead of 720x1280 and 4."""
 
 
-def _xfail(reason: str) -> pytest.MarkDecorator:
-    return pytest.mark.xfail(reason=reason, strict=False)
-
-
-CDN_302 = (
-    "VID-CONTENT-006 failed (SHOULD): '/content answered 302 to another host: clients without "
-    "redirect following raise; credentials are not forwarded across hosts' -> exit 1, verdict "
-    "partial; a redirect to a CDN is legal and only notable"
-)
-THROTTLED_429 = (
-    "429 + Retry-After judged as findings (which checks varies with which request draws the "
-    "429): VID-CREATE-002 'a valid multipart create answered 429 {...rate limit reached...}', "
-    "VID-VAL-003/006/009 'seconds as the integer 4 answered 429 ..., not 400 (or 422)', "
-    "VID-ERR-002 '/content of an unknown id answered 429 ..., not 404', VID-AUTH-001 'without a "
-    "key: create answered 429', VID-AUTH-002, VID-SDK-001 \"openai-python's create_and_poll "
-    'raised RateLimitError (429)"'
-)
-UNAVAILABLE_503 = (
-    "VID-CREATE-001 failed: 'a valid JSON create answered 503 {...engine overloaded...}' "
-    "(503 + Retry-After once, not retried) -> exit 1, verdict nonconformant"
-)
-MAIN_JOB_503 = (
-    "VID-CONTENT-002 skipped: \"the 'main' job was not created: rejected (create answered 503)\" "
-    "(also VID-CREATE-003/005, VID-OBJ-002/003, VID-CONTENT-001..006, VID-AUTH-003)"
-)
-MAIN_JOB_429 = (
-    "when the main job's create draws the 429 the job is never created (\"the 'main' job was "
-    'not created: rejected (create answered 429)"); depends on request order, so non-strict'
-)
-NOT_PROBED = (
-    "verdict 'partial' on a bare --base-url: list, delete, remix, image_to_video and variants "
-    "are 'unsupported' ('the profile does not declare ...') although the provider serves them "
-    "(not probed), VID-LIFE-007 skipped ('no job failed and the profile names no "
-    "failing_prompt'), VID-VAL-012 skipped ('cannot be verified without list')"
-)
 EXTENDED_CHECKS = (
     "VID-LIST-001",
     "VID-LIST-002",
@@ -113,9 +78,9 @@ def _declared(scenario: Scenario) -> Scenario:
     "scenario",
     [
         pytest.param(PLAIN, id="plain"),
-        pytest.param(CDN, id="cdn", marks=_xfail(CDN_302)),
-        pytest.param(THROTTLED, id="throttled", marks=_xfail(THROTTLED_429)),
-        pytest.param(UNAVAILABLE, id="unavailable", marks=_xfail(UNAVAILABLE_503)),
+        pytest.param(CDN, id="cdn"),
+        pytest.param(THROTTLED, id="throttled"),
+        pytest.param(UNAVAILABLE, id="unavailable"),
     ],
 )
 def test_legal_variation_has_no_failed_check(checked: ScenarioCache, scenario: Scenario) -> None:
@@ -133,7 +98,6 @@ def test_legal_variation_has_no_failed_check(checked: ScenarioCache, scenario: S
         pytest.param(UNAVAILABLE, id="unavailable"),
     ],
 )
-@_xfail(NOT_PROBED)
 def test_legal_variation_is_conformant(checked: ScenarioCache, scenario: Scenario) -> None:
     """The verdict is conformant and every extended feature the provider serves was judged."""
     result = checked(scenario)
@@ -148,16 +112,7 @@ def test_legal_variation_is_conformant(checked: ScenarioCache, scenario: Scenari
     [
         pytest.param(_declared(PLAIN), id="plain"),
         pytest.param(_declared(CDN), id="cdn"),
-        pytest.param(
-            _declared(THROTTLED),
-            id="throttled",
-            marks=_xfail(
-                "VID-LIST-003 failed 'GET /videos answered 429 {...}', VID-I2V-001 failed "
-                "'/content of the image job answered 429 {...}', VID-DEL-001/002 and "
-                "VID-REMIX-001/002 skipped \"the 'defaults' job was not created: rejected "
-                '(create answered 429)"'
-            ),
-        ),
+        pytest.param(_declared(THROTTLED), id="throttled"),
     ],
 )
 def test_legal_variation_passes_the_declared_extended_checks(
@@ -175,8 +130,8 @@ def test_legal_variation_passes_the_declared_extended_checks(
     [
         pytest.param(PLAIN, id="plain"),
         pytest.param(CDN, id="cdn"),
-        pytest.param(THROTTLED, id="throttled", marks=_xfail(MAIN_JOB_429)),
-        pytest.param(UNAVAILABLE, id="unavailable", marks=_xfail(MAIN_JOB_503)),
+        pytest.param(THROTTLED, id="throttled"),
+        pytest.param(UNAVAILABLE, id="unavailable"),
     ],
 )
 def test_legal_variation_completes_the_core_lifecycle(
@@ -189,11 +144,6 @@ def test_legal_variation_completes_the_core_lifecycle(
     assert set(outcomes.values()) == {"passed"}, f"{result.describe()}\n{outcomes}"
 
 
-@_xfail(
-    "the main job is created with JSON only: VID-CONTENT-002 skipped \"the 'main' job was not "
-    'created: rejected (create answered 415)" (also VID-CREATE-003/005, VID-OBJ-002/003, '
-    "VID-CONTENT-001..006, VID-AUTH-003); the lifecycle is never judged on multipart"
-)
 def test_multipart_only_create_is_a_finding_on_json_acceptance_only(
     checked: ScenarioCache,
 ) -> None:
