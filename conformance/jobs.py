@@ -665,12 +665,18 @@ class JobPool:
         from conformance import sdk
 
         call = sdk.drive_remix(
-            self.target, source_id, job.spec.fields["prompt"], self._sdk_transport
+            self.target,
+            source_id,
+            job.spec.fields["prompt"],
+            self._sdk_transport,
+            run_ends_at=self.client.run_ends_at,
         )
         job.sdk = call
         raw = call.transcript.last("POST", "/remix")
         if raw is None:
             what = sdk.describe_sdk_error(call.error) if call.error else "no response"
+            if call.error is not None and sdk.is_provider_fault(call.error):
+                raise ProviderFault(f"openai-python's remix got no usable answer: {what}")
             raise Unreachable(f"openai-python's remix got no answer: {what}")
         response = raw.as_response()
         if response.status >= 400:
@@ -691,7 +697,11 @@ class JobPool:
         settled = False
         try:
             run = sdk.drive_create_and_poll(
-                self.target, job.spec.fields, self._stop, self._sdk_transport
+                self.target,
+                job.spec.fields,
+                self._stop,
+                self._sdk_transport,
+                run_ends_at=self.client.run_ends_at,
             )
             job.sdk = run
             create = run.transcript.last("POST", "/videos")
@@ -699,7 +709,10 @@ class JobPool:
                 reservation.confirm(None)  # it may have reached the vendor: count it
                 settled = True
                 what = sdk.describe_sdk_error(run.error) if run.error else "no response"
-                self._finish(job, "error", f"openai-python's create got no answer: {what}")
+                if run.error is not None and sdk.is_provider_fault(run.error):
+                    self._finish(job, "broken", f"openai-python's create: no usable answer: {what}")
+                else:
+                    self._finish(job, "error", f"openai-python's create got no answer: {what}")
                 return
             job.create = create.as_response()
             job.created_wall = create.wall

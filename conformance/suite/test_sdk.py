@@ -210,7 +210,13 @@ def test_sdk_list_remix_delete(
         pytest.skip("no job completed through the SDK (see VID-SDK-001)")
     video = run.video
     transcript = _new_transcript(ctx)
-    client = sdk_client(target, transcript, strict=False, transport=ctx.pool.sdk_transport)
+    client = sdk_client(
+        target,
+        transcript,
+        strict=False,
+        transport=ctx.pool.sdk_transport,
+        run_ends_at=ctx.client.run_ends_at,
+    )
     problems: list[str] = []
     notes: list[str] = []
     # The SDK job is this check's own: nothing else needs it once it finished, so it is
@@ -258,7 +264,13 @@ def _strict_calls(
 ) -> tuple[list[str], int]:
     """Retrieve every live job of the run and list once, through a strict client."""
     transcript = _new_transcript(ctx)
-    client = sdk_client(target, transcript, strict=True, transport=ctx.pool.sdk_transport)
+    client = sdk_client(
+        target,
+        transcript,
+        strict=True,
+        transport=ctx.pool.sdk_transport,
+        run_ends_at=ctx.client.run_ends_at,
+    )
     deleted = set(ctx.shared.get("deleted", []))
     ids = [j.video_id for j in contract_jobs(jobs.all()) if j.video_id]
     calls: list[tuple[str, Callable[[], object]]] = [
