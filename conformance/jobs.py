@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -42,6 +43,7 @@ from conformance.client import (
 )
 from conformance.config import Target
 from conformance.features import FeatureMap
+from conformance.flow_control import should_retry
 from conformance.live import events
 from conformance.polling import PollSchedule
 from conformance.report.model import Exchange, JobRecord, StatusSample
@@ -500,9 +502,9 @@ class JobPool:
             # The SDK's create is always multipart, whatever the profile declares.
             if spec.source is None and not spec.with_image and not spec.sdk_poll:
                 self._created[job.purpose].wait()
-                ok = job.create is not None and job.create.ok
-                if ok and job.spec.encoding not in accepted:
-                    accepted.append(job.spec.encoding)
+                for attempt in job.attempts:
+                    if attempt.accepted and attempt.encoding not in accepted:
+                        accepted.append(attempt.encoding)
         return accepted
 
     def working_encoding(self) -> str | None:
@@ -664,13 +666,25 @@ class JobPool:
         recorded it (an error answer is also kept for the envelope check)."""
         from conformance import sdk
 
-        call = sdk.drive_remix(
-            self.target,
-            source_id,
-            job.spec.fields["prompt"],
-            self._sdk_transport,
-            run_ends_at=self.client.run_ends_at,
-        )
+        # A remix the SDK gave up on over flow control made no job (429 proves it; the SDK
+        # retries a 503 only with Retry-After): it is sent again within the retry deadline.
+        until = time.monotonic() + self.client.retry_deadline_s
+        for attempt in itertools.count():
+            call = sdk.drive_remix(
+                self.target,
+                source_id,
+                job.spec.fields["prompt"],
+                self._sdk_transport,
+                run_ends_at=self.client.run_ends_at,
+            )
+            answered = call.transcript.last("POST", "/remix")
+            throttled = answered is not None and should_retry(
+                "POST", "/remix", answered.status, answered.headers
+            )
+            wait = min(2.0 * (attempt + 1), 10.0)
+            if not throttled or time.monotonic() + wait > until:
+                break
+            self._stop.wait(wait)
         job.sdk = call
         raw = call.transcript.last("POST", "/remix")
         if raw is None:
@@ -696,13 +710,24 @@ class JobPool:
         started = time.monotonic()
         settled = False
         try:
-            run = sdk.drive_create_and_poll(
-                self.target,
-                job.spec.fields,
-                self._stop,
-                self._sdk_transport,
-                run_ends_at=self.client.run_ends_at,
-            )
+            until = time.monotonic() + self.client.retry_deadline_s
+            for attempt in itertools.count():
+                run = sdk.drive_create_and_poll(
+                    self.target,
+                    job.spec.fields,
+                    self._stop,
+                    self._sdk_transport,
+                    run_ends_at=self.client.run_ends_at,
+                )
+                created = run.transcript.last("POST", "/videos")
+                # Given up on flow control at the create: no job was made, so it is sent again.
+                throttled = created is not None and should_retry(
+                    "POST", "/videos", created.status, created.headers
+                )
+                wait = min(2.0 * (attempt + 1), 10.0)
+                if not throttled or time.monotonic() + wait > until:
+                    break
+                self._stop.wait(wait)
             job.sdk = run
             create = run.transcript.last("POST", "/videos")
             if create is None:

@@ -287,6 +287,11 @@ def is_provider_fault(exc: Exception) -> bool:
     )
 
 
+def is_throttled(exc: Exception | None) -> bool:
+    """The SDK gave up on flow control (429, or 503) after its own retries."""
+    return isinstance(exc, openai.APIStatusError) and exc.status_code in (429, 503)
+
+
 def is_run_deadline(exc: Exception) -> bool:
     """The SDK's request was not sent because the run's deadline had passed."""
     return isinstance(exc, SdkRunDeadline)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,7 @@ from conformance.sdk import (
     SdkTranscript,
     describe_sdk_error,
     is_network_error,
+    is_throttled,
     openai,
     quiet,
     sdk_client,
@@ -42,6 +44,7 @@ from conformance.sdk import (
 from conformance.suite.support import contract_jobs, every_video
 
 LIST_SEARCH_ITEMS = 200
+FLOW_CONTROL_RETRIES = 4
 EVIDENCE_PASSED = 2
 EVIDENCE_FAILED = 6
 
@@ -136,6 +139,20 @@ def test_sdk_create_and_poll(jobs: Jobs, check: CheckRecorder) -> None:
         _evidence(check, run.transcript.exchanges, failed)
 
 
+def _past_flow_control(step: Callable[[], str | None]) -> str | None:
+    """``step()``, sent again (a few times, with a pause) while openai-python gives up on
+    429/503 after its own retries: list and delete are safe to repeat, and flow control is
+    never a finding."""
+    for attempt in range(FLOW_CONTROL_RETRIES):
+        try:
+            return step()
+        except openai.APIStatusError as exc:
+            if not is_throttled(exc) or attempt == FLOW_CONTROL_RETRIES - 1:
+                raise
+            time.sleep(2.0 * (attempt + 1))
+    raise RuntimeError("no attempt was made")
+
+
 def _sdk_list(client: openai.OpenAI, video_id: str) -> str | None:
     """The problem with finding ``video_id`` through the SDK's auto-paging list, if any."""
     pager = client.videos.list(order="desc", limit=20)
@@ -162,6 +179,8 @@ def _sdk_remix(jobs: Jobs, notes: list[str]) -> str | None:
     if call.error is not None:
         if is_network_error(call.error):
             raise _network(call.error, "remix")
+        if is_throttled(call.error):
+            raise Throttled(f"openai-python's remix: {describe_sdk_error(call.error)}")
         return f"remix raised {describe_sdk_error(call.error)}"
     video = call.value
     if not isinstance(video, openai.types.Video):
@@ -179,6 +198,8 @@ def _sdk_delete(ctx: SuiteContext, client: openai.OpenAI, video_id: str) -> str 
     try:
         deleted = client.videos.delete(video_id)
     except openai.APIStatusError as exc:
+        if is_throttled(exc):
+            raise
         return f"delete raised {describe_sdk_error(exc)}"
     ctx.shared.setdefault("deleted", []).append(video_id)
     if deleted.deleted is not True or deleted.id != video_id or deleted.object != "video.deleted":
@@ -232,10 +253,14 @@ def test_sdk_list_remix_delete(
                 if feature not in declared:
                     continue
                 try:
-                    problem = step()
+                    problem = _past_flow_control(step)
                 except Exception as exc:
                     if is_network_error(exc):
                         raise _network(exc, feature) from None
+                    if is_throttled(exc):
+                        raise Throttled(
+                            f"openai-python's {feature}: {describe_sdk_error(exc)}"
+                        ) from None
                     problem = f"{feature} raised {describe_sdk_error(exc)}"
                 if problem:
                     problems.append(problem)

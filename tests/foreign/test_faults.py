@@ -47,8 +47,12 @@ FAULTS = (
     Fault(
         "create_id_unknown",
         "VID-OBJ-003",
+        # Every job is lost the same way: the image job and the list's view of the main job
+        # too, as the SDK's poll, the job timeout and the content checks see.
         frozenset(
             {
+                "VID-I2V-001",
+                "VID-LIST-002",
                 "VID-LIFE-008",
                 "VID-SDK-001",
                 "VID-CONTENT-001",
