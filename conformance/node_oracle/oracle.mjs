@@ -88,7 +88,10 @@ async function main() {
   const client = new OpenAI({
     apiKey: process.env.VIDEO_CONFORMANCE_API_KEY,
     baseURL: plan.base_url,
-    maxRetries: 0, // a retried create could start a second billed job
+    // The SDK's default retries, as integrators get them; none when the plan creates or remixes,
+    // since openai-node retries 5xx and timeouts too, and a retried create could start a
+    // second billed job.
+    ...(plan.create || plan.remix ? { maxRetries: 0 } : {}),
     timeout: plan.request_timeout_s * 1000,
     defaultHeaders: plan.x_api_key ? { 'x-api-key': process.env.VIDEO_CONFORMANCE_API_KEY } : {},
   });
