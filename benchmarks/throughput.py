@@ -21,7 +21,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
+import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -45,8 +49,12 @@ GET_ATTEMPTS = 2
 never is (it could start a second job)."""
 LOST_TARGET = Target("jobs lost under load (all levels)", 0)
 DROPPED_TARGET = Target("requests without an answer at the top level", 0)
-RETRIEVE_P99_TARGET = Target("retrieve p99 at the top level (ms)", 50)
+RETRIEVE_P99_TARGET = Target("retrieve p99 at the top level, independent probe (ms)", 50)
 JOB_BODY = {"model": "sora-2", "prompt": "throughput benchmark", "size": "720x1280", "seconds": "4"}
+PROBE_INTERVAL_S = 0.02
+"""An independent client, in a process of its own, retrieves one job this often during the
+level. The N clients share one asyncio loop, so their own timings also include the time a
+response waited for that busy loop; the probe's timings are the provider's alone."""
 BASELINE_ENV = "BENCH_PROVIDER_BASELINE"
 """Names a source tree whose provider is measured beside this one (see the module docstring)."""
 
@@ -69,6 +77,8 @@ class LevelResult:
     refused_creates: int = 0
     errors: list[str] = field(default_factory=list)
     transport_errors: list[str] = field(default_factory=list)
+    probe_latencies: list[float] = field(default_factory=list)
+    """Retrieves of an independent client in its own process (see ``PROBE_INTERVAL_S``)."""
     peak_rss: int | None = None
     rss_before: int | None = None
     stored_jobs: int = 0
@@ -182,10 +192,57 @@ def run_level(
     ]  # fmt: skip
     with _source(baseline), served_provider(*flags) as provider:
         result.rss_before = _tree_rss(provider.process.pid, "VmRSS")
-        asyncio.run(_drive(provider, result, jobs_each, cap_s))
+        with _probe(provider) as probe_latencies:
+            asyncio.run(_drive(provider, result, jobs_each, cap_s))
+        result.probe_latencies = probe_latencies
         result.peak_rss = _tree_rss(provider.process.pid, "VmHWM")
         result.stored_jobs = len(provider.jobs())
     return result
+
+
+@contextlib.contextmanager
+def _probe(provider: ServedProvider) -> Iterator[list[float]]:
+    """Run the independent retrieve probe for the duration of the block; fills the list."""
+    latencies: list[float] = []
+    command = [sys.executable, "-m", "benchmarks.throughput", "probe", provider.base_url]
+    env = {**os.environ, "BENCH_PROBE_KEY": provider.api_key}  # never on a command line
+    # This checkout's benchmarks package, whatever _source() set for the provider.
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent)
+    env.pop("PYTHONSAFEPATH", None)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        yield latencies
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, _ = process.communicate(timeout=30)
+        with contextlib.suppress(ValueError):
+            latencies.extend(float(v) for v in json.loads(out or "[]"))
+
+
+def _probe_main(base_url: str) -> int:
+    """The probe process: create one job, then retrieve it every ``PROBE_INTERVAL_S`` until
+    SIGTERM; prints the latencies (seconds) as a JSON list."""
+    stop = False
+
+    def on_term(signum: int, frame: object) -> None:
+        nonlocal stop
+        stop = True
+
+    signal.signal(signal.SIGTERM, on_term)
+    latencies: list[float] = []
+    headers = {"Authorization": f"Bearer {os.environ.get('BENCH_PROBE_KEY', '')}"}
+    with (
+        httpx.Client(headers=headers, timeout=60.0) as client,
+        contextlib.suppress(httpx.HTTPError),
+    ):
+        video_id = client.post(f"{base_url}/videos", json=JOB_BODY).json()["id"]
+        while not stop:
+            started = time.perf_counter()
+            client.get(f"{base_url}/videos/{video_id}")
+            latencies.append(time.perf_counter() - started)
+            time.sleep(PROBE_INTERVAL_S)
+    print(json.dumps(latencies))
+    return 0
 
 
 def run(levels: tuple[int, ...], jobs_each: int, cap_s: float) -> Section:
@@ -283,6 +340,9 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                 md.fmt_number(r.requests / r.wall_s if r.wall_s else None, 1),
                 md.fmt_ms(percentile(r.latencies.get("retrieve", []), 50)),
                 md.fmt_ms(percentile(r.latencies.get("retrieve", []), 99)),
+                f"{md.fmt_ms(percentile(r.probe_latencies, 50))} / "
+                f"{md.fmt_ms(percentile(r.probe_latencies, 99))} "
+                f"({len(r.probe_latencies)})",
                 md.fmt_ms(percentile(everything, 50)),
                 md.fmt_ms(percentile(everything, 99)),
                 per_route,
@@ -296,8 +356,9 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
     total_lost = sum(r.lost for r in own)
     top = max(own, key=lambda r: r.concurrency, default=None)
     dropped = None if top is None else len(top.transport_errors)
-    p99 = None if top is None else percentile(top.latencies.get("retrieve", []), 99)
+    p99 = None if top is None else percentile(top.probe_latencies, 99)
     p99_ms = None if p99 is None else p99 * 1000
+    clients_p99 = None if top is None else percentile(top.latencies.get("retrieve", []), 99)
     body = "\n\n".join(
         [
             f"Provider process per level: `python -m conformance serve --port 0 --render-seconds "
@@ -309,6 +370,10 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
             "level. Requests per second = all requests / the level's wall time, which includes "
             "the render time, so it measures the load a poller population puts on the provider, "
             "not the provider's ceiling. Latency = request start to full response (loopback). "
+            "Probe = one more client in a process of its own, retrieving one job every "
+            f"{PROBE_INTERVAL_S * 1000:g} ms during the level: the N clients share one asyncio "
+            "loop, so their timings include time a response waited for that busy loop; the "
+            "probe's are the provider's alone (its one job is among those stored). "
             "Peak RSS = the sum of each provider process's own peak (server and render "
             "workers). A `baseline` row, when present, is the provider of an earlier commit "
             "run with the same flags right before this commit's, under the same machine load.",
@@ -326,6 +391,7 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                     "requests/s",
                     "retrieve p50",
                     "retrieve p99",
+                    "probe retrieve p50 / p99 (n)",
                     "p50 latency",
                     "p99 latency",
                     "p50/p99 by route",
@@ -359,5 +425,18 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                 md.fmt_number(p99_ms, 0) if p99_ms is not None else "n/a",
                 RETRIEVE_P99_TARGET.verdict(p99_ms),
             ),
+            (
+                "retrieve p99 at the top level, as the N load clients saw it (ms)",
+                "report",
+                md.fmt_ms(clients_p99).removesuffix(" ms") if clients_p99 is not None else "n/a",
+                "—",
+            ),
         ],
     )
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "probe":
+        raise SystemExit(_probe_main(sys.argv[2]))
+    print("usage: python -m benchmarks.throughput probe <base-url>", file=sys.stderr)
+    raise SystemExit(2)
