@@ -26,6 +26,10 @@ contended with a normal one, so renders still progress when the machine is busy 
 work (at 10 they all but stopped on a loaded machine, and every job came late)."""
 
 
+class BadTask(Exception):
+    """A line on stdin that is not a render task (the worker was not started by a provider)."""
+
+
 class _Abandoned(Exception):
     """The job's directory is gone: it was deleted while rendering."""
 
@@ -38,11 +42,14 @@ def _serve(tasks: IO[bytes], out: IO[bytes]) -> None:
         out.flush()
 
     for line in tasks:
-        task = json.loads(line)
-        fields = dict(task["spec"])
-        reference = fields.pop("reference")
-        spec = RenderSpec(**fields, reference=None if reference is None else Path(reference))
-        out_dir = Path(task["out_dir"])
+        try:
+            task = json.loads(line)
+            fields = dict(task["spec"])
+            reference = fields.pop("reference")
+            spec = RenderSpec(**fields, reference=None if reference is None else Path(reference))
+            out_dir = Path(task["out_dir"])
+        except (ValueError, TypeError, KeyError):
+            raise BadTask from None
 
         def on_frame(done: int, total: int, out_dir: Path = out_dir) -> None:
             if not out_dir.is_dir():
@@ -75,6 +82,13 @@ def main() -> int:
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
     try:
         _serve(sys.stdin.buffer, protocol)
+    except BadTask:
+        print(
+            "render worker: stdin must carry JSON render tasks, one per line "
+            "(this program is started by the reference provider)",
+            file=sys.stderr,
+        )
+        return 2
     except (BrokenPipeError, KeyboardInterrupt):
         # The provider is gone: nobody is left to render for. Exit at once, without flushing
         # into the broken pipe again.

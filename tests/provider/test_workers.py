@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import httpx
@@ -73,3 +75,16 @@ def test_a_job_behind_a_backlog_is_told_to_come_back_later() -> None:
         last = api.retrieve(ids[-1])
         assert last.json()["status"] in ("queued", "in_progress")
         assert int(last.headers["openai-poll-after-ms"]) > POLL_AFTER_FLOOR_MS
+
+
+def test_worker_started_by_hand_with_bad_input_says_so_in_one_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "conformance.provider.worker"],
+        input="not a task\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "render tasks" in result.stderr
