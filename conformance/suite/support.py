@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -13,6 +14,16 @@ from conformance import contract
 from conformance.client import AuthMode, Response
 from conformance.jobs import FinishedJob
 from conformance.plugin import SuiteContext, VideoLedger
+
+
+def js(value: Any, limit: int = 120) -> str:
+    """A value the provider sent, as JSON (``null``, ``"4"``, ``4``), for a check's message."""
+    try:
+        text = json.dumps(value, ensure_ascii=False, default=repr)
+    except ValueError:  # a circular structure cannot come from JSON; say what it is
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 URL_SAFE_ID = re.compile(r"^[A-Za-z0-9._~-]+$")
 REJECTION_STATUSES = (400, 422)
@@ -122,7 +133,7 @@ def envelope_problems(body: Any) -> list[str]:
         code = body["error"].get("code")
         if isinstance(code, str) and code.isdigit():
             problems.append(
-                f"error.code is the HTTP status as a string ({code!r}), not an error code"
+                f"error.code is the HTTP status as a string ({js(code)}), not an error code"
             )
     return problems
 

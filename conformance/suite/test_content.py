@@ -9,7 +9,7 @@ from conformance.client import Response
 from conformance.features import FeatureMap
 from conformance.jobs import FinishedJob
 from conformance.plugin import CheckRecorder, Jobs
-from conformance.suite.support import describe, duration_tolerance
+from conformance.suite.support import describe, duration_tolerance, js
 
 
 def _downloaded(jobs: Jobs, check: CheckRecorder) -> tuple[FinishedJob, Response]:
@@ -48,7 +48,7 @@ def test_content_is_mp4(jobs: Jobs, check: CheckRecorder) -> None:
     _, response = _downloaded(jobs, check)
     assert response.status == 200, f"/content of a completed job answered {describe(response)}"
     assert response.content_type == "video/mp4", (
-        f"/content is labelled {response.headers.get('content-type')!r}, not video/mp4"
+        f"/content is labelled {js(response.headers.get('content-type'))}, not video/mp4"
     )
     check.note(f"200 video/mp4, {len(response.content)} bytes")
 
@@ -82,7 +82,7 @@ def test_duration_matches_seconds(jobs: Jobs, check: CheckRecorder) -> None:
     job, probe = _playable(jobs, check)
     expected = _expected(job, "seconds")
     if expected is None or not expected.isdigit():
-        pytest.skip(f"the job's seconds {expected!r} is not a whole number")
+        pytest.skip(f"the job's seconds {js(expected)} is not a whole number")
     if probe.duration_s is None:
         pytest.skip("the video's duration could not be measured")
     tolerance = duration_tolerance(int(expected))
@@ -120,7 +120,7 @@ def test_content_refused_before_completion(jobs: Jobs, check: CheckRecorder) -> 
     if response.status == 200 and early.status_after not in ("queued", "in_progress"):
         pytest.skip(
             "the job may have finished before the probe "
-            f"(status right after: {early.status_after!r})"
+            f"(status right after: {js(early.status_after)})"
         )
     raise AssertionError(
         f"/content of a {early.status_after or early.status_before} job answered "
@@ -174,7 +174,7 @@ def _variant(
     label = response.content_type
     wanted = " or ".join(mimes)
     assert label in mimes, (
-        f"variant={variant} is labelled {label!r} (bytes look like {sniffed}), not {wanted}"
+        f"variant={variant} is labelled {js(label)} (bytes look like {sniffed}), not {wanted}"
     )
     assert sniffed == label, (
         f"variant={variant} is labelled {label} but the bytes are {sniffed or 'unknown'}"

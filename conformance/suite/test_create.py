@@ -8,7 +8,7 @@ from conformance import catalog
 from conformance.config import Target
 from conformance.jobs import CreateAttempt
 from conformance.plugin import CheckRecorder, Jobs
-from conformance.suite.support import describe
+from conformance.suite.support import describe, js
 
 CONTRACT_DEFAULTS = {"seconds": "4", "size": "720x1280"}
 
@@ -100,7 +100,7 @@ def test_defaults_applied(jobs: Jobs, check: CheckRecorder) -> None:
         for key, expected in CONTRACT_DEFAULTS.items():
             if body.get(key) != expected:
                 problems.append(
-                    f"{key} is {body.get(key)!r} in the {where} response, not {expected!r}"
+                    f"{key} is {js(body.get(key))} in the {where} response, not {js(expected)}"
                 )
     assert not problems, "a create without seconds and size: " + "; ".join(dict.fromkeys(problems))
     check.note('omitted seconds and size came back as "4" and "720x1280"')
@@ -125,7 +125,7 @@ def test_requested_fields_echoed(jobs: Jobs, check: CheckRecorder) -> None:
             ok = _model_matches(requested, echoed) if key == "model" else echoed == requested
             if not ok:
                 problems.append(
-                    f"requested {key} {requested!r}, the {where} response says {echoed!r}"
+                    f"requested {key} {js(requested)}, the {where} response says {js(echoed)}"
                 )
     assert not problems, "; ".join(dict.fromkeys(problems))
     asked = ", ".join(f"{k}={v}" for k, v in job.spec.requested.items() if v is not None)
@@ -148,7 +148,7 @@ def test_model_may_be_omitted(jobs: Jobs, check: CheckRecorder) -> None:
         check.attach(accepted[0].response.exchange)
         body = accepted[0].response.json()
         model = body.get("model") if isinstance(body, dict) else None
-        check.note(f"a create without model was accepted (the job runs {model!r})")
+        check.note(f"a create without model was accepted (the job runs {js(model)})")
         return
     # The finding needs a pair that differs only by the model: refused without it, accepted
     # with it, in the same encoding (a refusal of the encoding itself is VID-CREATE-001/002's).
@@ -166,7 +166,7 @@ def test_model_may_be_omitted(jobs: Jobs, check: CheckRecorder) -> None:
             raise AssertionError(
                 f"a create without model answered {describe(refused.response)}: the contract "
                 f"makes model optional (default sora-2); resent with model "
-                f"{resent.fields.get('model')!r}, it answered {resent.response.status}"
+                f"{js(resent.fields.get('model'))}, it answered {resent.response.status}"
             )
     check.attach(without[0].response.exchange)
     pytest.skip(

@@ -13,7 +13,7 @@ from conformance import catalog, contract
 from conformance.client import Client
 from conformance.features import FeatureMap
 from conformance.plugin import CheckRecorder, Jobs, SuiteContext
-from conformance.suite.support import describe
+from conformance.suite.support import describe, js
 
 
 @pytest.mark.destructive
@@ -42,8 +42,8 @@ def test_delete_answers_deleted_object(
         'the delete answer is not {id, object: "video.deleted", deleted: true}: '
         + "; ".join(problems[:4])
     )
-    assert body["deleted"] is True, f"delete answered deleted: {body['deleted']!r}"
-    assert body["id"] == job.video_id, f"delete of {job.video_id} answered the id {body['id']!r}"
+    assert body["deleted"] is True, f"delete answered deleted: {js(body['deleted'])}"
+    assert body["id"] == job.video_id, f"delete of {job.video_id} answered the id {js(body['id'])}"
     check.note(f'{response.status} {{id, object: "video.deleted", deleted: true}}')
 
 

@@ -21,7 +21,7 @@ import pytest
 from conformance import catalog
 from conformance.client import Client
 from conformance.plugin import CheckRecorder, Jobs, SuiteContext
-from conformance.suite.support import describe
+from conformance.suite.support import describe, js
 
 CHECK_ID = "VID-EXP-001"
 STATE_FILE = "state.json"
@@ -136,7 +136,7 @@ def test_content_gone_after_expiry(
         or isinstance(expires_at, bool)
         or expires_at >= MILLISECONDS_FROM
     ):
-        skip_reason = f"expires_at {expires_at!r} is not a Unix time in seconds (see VID-OBJ)"
+        skip_reason = f"expires_at {js(expires_at)} is not a Unix time in seconds (see VID-OBJ)"
     else:
         wait = expires_at + EXPIRY_GRACE_S - time.time()
         if wait <= ctx.target.expiry_wait_s:

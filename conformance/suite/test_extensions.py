@@ -13,7 +13,7 @@ from conformance import catalog, media
 from conformance.config import Target
 from conformance.jobs import FinishedJob
 from conformance.plugin import CheckRecorder, Jobs, Unsupported
-from conformance.suite.support import describe, duration_tolerance
+from conformance.suite.support import describe, duration_tolerance, js
 
 
 def _accepted(jobs: Jobs, purpose: str, what: str, check: CheckRecorder) -> FinishedJob:
@@ -52,7 +52,7 @@ def test_declared_seconds(target: Target, jobs: Jobs, check: CheckRecorder) -> N
     what = f'seconds "{seconds}"'
     job = _accepted(jobs, "extension_seconds", what, check)
     echoed = (job.final or {}).get("seconds")
-    assert echoed == seconds, f"the job with {what} reports seconds {echoed!r}"
+    assert echoed == seconds, f"the job with {what} reports seconds {js(echoed)}"
     probe = _completed_probe(job, what, check)
     if seconds.isdigit() and probe.duration_s is not None:
         tolerance = duration_tolerance(int(seconds))
@@ -70,7 +70,7 @@ def test_declared_sizes(target: Target, jobs: Jobs, check: CheckRecorder) -> Non
     what = f'size "{size}"'
     job = _accepted(jobs, "extension_size", what, check)
     echoed = (job.final or {}).get("size")
-    assert echoed == size, f"the job with {what} reports size {echoed!r}"
+    assert echoed == size, f"the job with {what} reports size {js(echoed)}"
     probe = _completed_probe(job, what, check)
     actual = f"{probe.width}x{probe.height}"
     if "x" in size:

@@ -12,7 +12,7 @@ from conformance import catalog
 from conformance.config import Target
 from conformance.jobs import STATUSES, FinishedJob
 from conformance.plugin import CheckRecorder, Jobs, VideoLedger
-from conformance.suite.support import every_video
+from conformance.suite.support import every_video, js
 
 RANK = {"queued": 0, "in_progress": 1, "completed": 2, "failed": 2}
 TERMINAL = ("completed", "failed")
@@ -66,7 +66,7 @@ def test_status_moves_forward(jobs: Jobs, check: CheckRecorder) -> None:
         words = [b.get("status") for _, b in job.observed if b.get("status") in RANK]
         for before, after in itertools.pairwise(words):
             if RANK[after] < RANK[before] or (before in TERMINAL and after != before):
-                problems.append(f"{job.purpose} job went from {before!r} to {after!r}")
+                problems.append(f"{job.purpose} job went from {js(before)} to {js(after)}")
                 break
     assert not problems, "; ".join(problems)
     check.note("every job's status only moved forward")
@@ -114,7 +114,9 @@ def test_progress_100_when_completed(jobs: Jobs, check: CheckRecorder) -> None:
     if not completed:
         pytest.skip("no job was seen completed")
     bad = [
-        f"{p} job: progress {b.get('progress')!r}" for p, b in completed if b.get("progress") != 100
+        f"{p} job: progress {js(b.get('progress'))}"
+        for p, b in completed
+        if b.get("progress") != 100
     ]
     assert not bad, "completed but " + "; ".join(dict.fromkeys(bad))
     check.note("every completed job reports progress 100")
@@ -127,9 +129,13 @@ def test_completed_at_only_when_terminal(jobs: Jobs, check: CheckRecorder) -> No
         for where, body in job.observed:
             status, value = body.get("status"), body.get("completed_at")
             if status in ("queued", "in_progress") and value is not None:
-                problems.append(f"{job.purpose} job {where}: {status} with completed_at {value!r}")
+                problems.append(
+                    f"{job.purpose} job {where}: {status} with completed_at {js(value)}"
+                )
             if status == "completed" and not _is_int(value):
-                problems.append(f"{job.purpose} job {where}: completed with completed_at {value!r}")
+                problems.append(
+                    f"{job.purpose} job {where}: completed with completed_at {js(value)}"
+                )
     assert not problems, "; ".join(list(dict.fromkeys(problems))[:5])
     check.note("completed_at is null while a job runs and an integer once it completed")
 
@@ -148,12 +154,12 @@ def test_failed_job_carries_error(target: Target, jobs: Jobs, check: CheckRecord
     for job in failed:
         error = (job.final or {}).get("error")
         if not isinstance(error, dict):
-            problems.append(f"{job.purpose} job failed with error {error!r}, not an object")
+            problems.append(f"{job.purpose} job failed with error {js(error)}, not an object")
             continue
         for key in ("code", "message"):
             if not isinstance(error.get(key), str):
                 problems.append(
-                    f"{job.purpose} job: error.{key} is {error.get(key)!r}, not a string"
+                    f"{job.purpose} job: error.{key} is {js(error.get(key))}, not a string"
                 )
     if failed[0].polls:
         check.attach(failed[0].polls[-1].exchange)
@@ -185,7 +191,8 @@ def test_poll_after_header_integer(jobs: Jobs, check: CheckRecorder) -> None:
                     check.attach(poll.exchange)
     bad = sorted({v for v in values if not INTEGER_HEADER.match(v)})
     assert not bad, (
-        f"openai-poll-after-ms is {bad[0]!r}: the SDK parses it with int() and raises inside poll()"
+        f"openai-poll-after-ms is {js(bad[0])}: the SDK parses it with int() and raises "
+        "inside poll()"
     )
     if values:
         check.note(f"openai-poll-after-ms sent {len(values)} time(s), always an integer")

@@ -18,7 +18,7 @@ from conformance.budget import Budget
 from conformance.client import Client, Response
 from conformance.features import FeatureMap
 from conformance.plugin import CheckRecorder, Jobs, SuiteContext, VideoLedger
-from conformance.suite.support import describe
+from conformance.suite.support import describe, js
 
 SEARCH_PAGE = 100
 SEARCH_MAX_PAGES = 10
@@ -151,7 +151,7 @@ def test_list_paging(
         if not isinstance(has_more, bool):
             check.attach(response.exchange)
             raise AssertionError(
-                f"page {page} has no boolean has_more ({has_more!r}): a client cannot tell "
+                f"page {page} has no boolean has_more ({js(has_more)}): a client cannot tell "
                 "whether to ask for the next page"
             )
         if not has_more or all(i in seen for i in reference):
@@ -160,13 +160,13 @@ def test_list_paging(
         if not ids or not isinstance(last_id, str) or not last_id:
             check.attach(response.exchange)
             raise AssertionError(
-                f"page {page} says has_more but gives {len(ids)} items and last_id {last_id!r}: "
+                f"page {page} says has_more but gives {len(ids)} items and last_id {js(last_id)}: "
                 "the SDK's pager stops here"
             )
         if last_id != ids[-1]:
             check.attach(response.exchange)
             raise AssertionError(
-                f"page {page}'s last_id {last_id!r} is not its last item {ids[-1]!r}"
+                f"page {page}'s last_id {js(last_id)} is not its last item {js(ids[-1])}"
             )
         params = {**params, "after": last_id}
     gone = set(ctx.shared.get("deleted", []))

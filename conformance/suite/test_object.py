@@ -9,7 +9,7 @@ import pytest
 from conformance import catalog, contract
 from conformance.client import Client
 from conformance.plugin import CheckRecorder, Jobs, SuiteContext, VideoLedger
-from conformance.suite.support import URL_SAFE_ID, every_video
+from conformance.suite.support import URL_SAFE_ID, every_video, js
 
 EARLIEST_PLAUSIBLE = 1_577_836_800  # 2020-01-01: no video job predates it
 CLOCK_SKEW_S = 86_400
@@ -44,7 +44,7 @@ def test_created_at_plausible(jobs: Jobs, check: CheckRecorder) -> None:
     for where, body in job.observed:
         value = body.get("created_at")
         if isinstance(value, bool) or not isinstance(value, int):
-            problems.append(f"{where}: created_at is {value!r}, not an integer")
+            problems.append(f"{where}: created_at is {js(value)}, not an integer")
         elif value < EARLIEST_PLAUSIBLE or abs(value - now) > CLOCK_SKEW_S:
             unit = " (milliseconds?)" if value > now * 100 else ""
             problems.append(f"{where}: created_at {value} is {value - now:+.0f} s from now{unit}")
@@ -58,7 +58,7 @@ def test_id_stable(ctx: SuiteContext, client: Client, jobs: Jobs, check: CheckRe
     assert job.create is not None
     check.attach(job.create.exchange)
     problems = [
-        f"{where}: id {body.get('id')!r}"
+        f"{where}: id {js(body.get('id'))}"
         for where, body in job.observed
         if body.get("id") != job.video_id
     ]
@@ -68,7 +68,7 @@ def test_id_stable(ctx: SuiteContext, client: Client, jobs: Jobs, check: CheckRe
         if refused:
             check.attach(refused[-1].exchange)
             raise AssertionError(
-                f"create returned id {job.video_id!r}, and retrieve answers 404 for it "
+                f"create returned id {js(job.video_id)}, and retrieve answers 404 for it "
                 f"({len(refused)} time(s)): the id create returns is unknown to retrieve"
             )
         pytest.skip(f"no retrieve of the main job answered 2xx ({job.outcome} {job.reason})")
@@ -80,9 +80,9 @@ def test_id_stable(ctx: SuiteContext, client: Client, jobs: Jobs, check: CheckRe
         mine = [v for v in items or [] if isinstance(v, dict) and v.get("prompt") == prompt]
         if mine:
             where_checked += " and list"
-            problems += [f"list: id {v.get('id')!r}" for v in mine if v.get("id") != job.video_id]
-    assert not problems, f"create returned id {job.video_id!r}, then " + "; ".join(problems[:5])
-    check.note(f"id {job.video_id!r} is the same on {where_checked}")
+            problems += [f"list: id {js(v.get('id'))}" for v in mine if v.get("id") != job.video_id]
+    assert not problems, f"create returned id {js(job.video_id)}, then " + "; ".join(problems[:5])
+    check.note(f"id {js(job.video_id)} is the same on {where_checked}")
 
 
 @catalog.check("VID-OBJ-004")
@@ -92,7 +92,7 @@ def test_id_url_safe(jobs: Jobs, check: CheckRecorder) -> None:
         pytest.skip("no job was created in this run")
     unsafe = [i for i in ids if not URL_SAFE_ID.match(i)]
     assert not unsafe, (
-        f"id {unsafe[0]!r} contains characters outside A-Z a-z 0-9 . _ ~ - "
+        f"id {js(unsafe[0])} contains characters outside A-Z a-z 0-9 . _ ~ - "
         "('/', '+' or '=' get mangled on the way: the SDK sends '+' and '=' raw)"
     )
     check.note(f"{len(ids)} ids use only URL-safe characters")

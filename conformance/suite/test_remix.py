@@ -12,7 +12,7 @@ import pytest
 from conformance import catalog, media
 from conformance.features import FeatureMap
 from conformance.plugin import CheckRecorder, Jobs
-from conformance.suite.support import describe
+from conformance.suite.support import describe, js
 
 
 def _remix_created(
@@ -44,7 +44,8 @@ def test_remix_links_source(jobs: Jobs, check: CheckRecorder, features: FeatureM
     for where, video in bodies:
         link = video.get("remixed_from_video_id") if isinstance(video, dict) else None
         assert link == source_id, (
-            f"the {where} answer has remixed_from_video_id {link!r}, not the source {source_id!r}"
+            f"the {where} answer has remixed_from_video_id {js(link)}, "
+            f"not the source {js(source_id)}"
         )
     assert body.get("id") != source_id, "remix answered the source video itself, not a new job"
     check.note(f"remix {body.get('id')} links its source {source_id} on create and every poll")

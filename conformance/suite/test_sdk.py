@@ -41,7 +41,7 @@ from conformance.sdk import (
     quiet,
     sdk_client,
 )
-from conformance.suite.support import contract_jobs, every_video
+from conformance.suite.support import contract_jobs, every_video, js
 
 LIST_SEARCH_ITEMS = 200
 FLOW_CONTROL_RETRIES = 4
@@ -105,7 +105,7 @@ def _judge_create_and_poll(job: FinishedJob, run: SdkJobRun) -> str:
                 f"create_and_poll returned the job {video.id} failed: {video.error}"
             )
         raise AssertionError(
-            f"openai-python's poll returned early on the word {video.status!r}: "
+            f"openai-python's poll returned early on the word {js(video.status)}: "
             "create_and_poll hands back an unfinished job without an error, and the "
             "caller's download then gets no video"
         )
@@ -187,8 +187,8 @@ def _sdk_remix(jobs: Jobs, notes: list[str]) -> str | None:
         return f"remix returned {type(video).__name__}, not a Video: the answer is not JSON"
     if video.remixed_from_video_id != source_id:
         return (
-            f"remix returned remixed_from_video_id {video.remixed_from_video_id!r}, "
-            f"not {source_id!r}"
+            f"remix returned remixed_from_video_id {js(video.remixed_from_video_id)}, "
+            f"not {js(source_id)}"
         )
     return None
 
@@ -204,8 +204,8 @@ def _sdk_delete(ctx: SuiteContext, client: openai.OpenAI, video_id: str) -> str 
     ctx.shared.setdefault("deleted", []).append(video_id)
     if deleted.deleted is not True or deleted.id != video_id or deleted.object != "video.deleted":
         return (
-            f"delete returned id={deleted.id!r}, object={deleted.object!r}, "
-            f"deleted={deleted.deleted!r}: code reading .deleted sees no deletion"
+            f"delete returned id={js(deleted.id)}, object={js(deleted.object)}, "
+            f"deleted={js(deleted.deleted)}: code reading .deleted sees no deletion"
         )
     return None
 
@@ -280,7 +280,7 @@ def _first_error(exc: Exception) -> str:
     if isinstance(cause, pydantic.ValidationError) and cause.errors():
         error = cause.errors()[0]
         where = ".".join(str(part) for part in error["loc"])
-        return f"{where}: {error['msg']} (got {error.get('input')!r})"[:200]
+        return f"{where}: {error['msg']} (got {js(error.get('input'))})"[:200]
     return describe_sdk_error(exc)
 
 

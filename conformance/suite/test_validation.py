@@ -14,7 +14,7 @@ from conformance.client import Client
 from conformance.config import Target
 from conformance.plugin import CheckRecorder, Jobs, SuiteContext
 from conformance.provider.behaviour import CONTRACT_SECONDS, CONTRACT_SIZES
-from conformance.suite.support import REJECTION_STATUSES, Probes, describe
+from conformance.suite.support import REJECTION_STATUSES, Probes, describe, js
 
 PROMPT_MAX = 32000
 UNKNOWN_MODEL = "vc-no-such-model-1"
@@ -42,7 +42,7 @@ CASES = (
     Case("VID-VAL-007", "prompt", None, "a create without prompt"),
     Case("VID-VAL-008", "prompt", "", "an empty prompt"),
     Case("VID-VAL-009", "prompt", "long", f"a prompt of {PROMPT_MAX + 1} characters"),
-    Case("VID-VAL-010", "model", UNKNOWN_MODEL, f"model {UNKNOWN_MODEL!r}"),
+    Case("VID-VAL-010", "model", UNKNOWN_MODEL, f"model {js(UNKNOWN_MODEL)}"),
 )
 
 
