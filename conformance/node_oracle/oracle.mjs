@@ -41,6 +41,35 @@ function summariseDeleted(value) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+const CREDENTIAL_HEADERS = ['authorization', 'x-api-key', 'api-key', 'cookie', 'proxy-authorization'];
+
+// fetch, following redirects by hand so that no credential leaves the target's origin: Node's
+// fetch drops Authorization on a cross-origin hop but forwards x-api-key and every other custom
+// header, which a /content redirect to a CDN would then receive.
+function safeFetch(apiKey) {
+  return async function follow(input, init = {}, hops = 0) {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    const response = await fetch(url, { ...init, redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (!REDIRECTS.has(response.status) || !location || hops >= MAX_REDIRECTS) return response;
+    const next = new URL(location, url);
+    if (next.protocol !== 'http:' && next.protocol !== 'https:') return response;
+    const headers = new Headers(init.headers);
+    if (next.origin !== url.origin) {
+      for (const name of CREDENTIAL_HEADERS) headers.delete(name);
+      for (const [name, value] of [...headers]) {
+        if (apiKey && value.includes(apiKey)) headers.delete(name);
+      }
+    }
+    const method = init.method ?? 'GET';
+    const toGet = response.status === 303 || ((response.status === 301 || response.status === 302) && method === 'POST');
+    await response.body?.cancel();
+    return follow(next, { ...init, headers, method: toGet ? 'GET' : method, body: toGet ? undefined : init.body }, hops + 1);
+  };
+}
+
 async function pollVideo(client, id, plan) {
   const deadline = Date.now() + plan.job_timeout_s * 1000;
   let polls = 0;
@@ -86,6 +115,7 @@ async function main() {
   const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
   const { default: OpenAI } = await import(pathToFileURL(join(pkgDir, 'index.mjs')).href);
   const client = new OpenAI({
+    fetch: safeFetch(process.env.VIDEO_CONFORMANCE_API_KEY),
     apiKey: process.env.VIDEO_CONFORMANCE_API_KEY,
     baseURL: plan.base_url,
     // The SDK's default retries, as integrators get them; none when the plan creates or remixes,
