@@ -47,7 +47,8 @@ CLIENTS: tuple[ClientClass, ...] = (
         PY,
         "openai-python",
         "the official Python SDK, default (lax) client: no response validation, missing keys "
-        "read as None; create is always multipart; create_and_poll honours openai-poll-after-ms",
+        "come back as null attributes; create is always multipart; create_and_poll honours "
+        "openai-poll-after-ms",
         ("VID-SDK-001",),
     ),
     ClientClass(
