@@ -63,8 +63,9 @@ def test_declared_extensions_that_are_refused_fail(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_undeclared_features_are_unsupported_not_failed(tmp_path: Path) -> None:
-    profile = _profile(tmp_path, "bare", [])
+def test_features_declared_absent_are_unsupported_not_failed(tmp_path: Path) -> None:
+    absent = '["list", "delete", "remix", "image_to_video", "variants"]'
+    profile = _profile(tmp_path, "bare", [], f"absent_features = {absent}\n")
     extended = ["list", "delete", "remix", "image_to_video", "extensions", "sdk", "VID-ERR"]
     result = run_reference(tmp_path, profile=profile, only=extended)
     unsupported = outcomes(result, "unsupported")
@@ -83,8 +84,30 @@ def test_undeclared_features_are_unsupported_not_failed(tmp_path: Path) -> None:
         "VID-ERR-003",
         "VID-ERR-004",
     } <= unsupported
+    assert {f["state"] for f in result.report.features.values()} == {"denied"}
     # the SDK's core lifecycle needs no extended feature
     assert {"VID-SDK-001", "VID-SDK-002"} <= outcomes(result, "passed")
+
+
+@pytest.mark.slow
+def test_features_nobody_mentioned_are_found_and_judged(tmp_path: Path) -> None:
+    # A profile that says nothing of the extended features (as a bare --base-url): the run
+    # tries each, and the reference provider offers them all, so they are judged and pass.
+    profile = _profile(tmp_path, "bare", [])
+    result = run_reference(tmp_path, profile=profile, only=["list", "delete", "remix", "VID-I2V"])
+    assert outcomes(result, "failed") == set()
+    assert {
+        "VID-LIST-001",
+        "VID-LIST-003",
+        "VID-DEL-001",
+        "VID-DEL-002",
+        "VID-REMIX-001",
+        "VID-REMIX-002",
+        "VID-I2V-001",
+    } <= outcomes(result, "passed")
+    states = {name: f["state"] for name, f in result.report.features.items()}
+    assert states["list"] == states["delete"] == states["remix"] == "detected"
+    assert states["image_to_video"] == "detected"
 
 
 @pytest.mark.slow
