@@ -24,12 +24,11 @@ from __future__ import annotations
 
 import base64
 import io
-import itertools
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from conformance.budget import Budget, Reservation
 from conformance.client import (
@@ -47,6 +46,14 @@ from conformance.flow_control import should_retry
 from conformance.live import events
 from conformance.polling import PollSchedule
 from conformance.report.model import Exchange, JobRecord, StatusSample
+
+
+class _SdkAnswered(Protocol):
+    transcript: Any
+    """``sdk.SdkTranscript``: every response the SDK received."""
+
+
+SdkCallT = TypeVar("SdkCallT", bound=_SdkAnswered)
 
 STATUSES = ("queued", "in_progress", "completed", "failed")
 TERMINAL = ("completed", "failed")
@@ -661,6 +668,23 @@ class JobPool:
         assert response is not None
         return response
 
+    def _past_flow_control(self, send: Callable[[], SdkCallT], path: str) -> SdkCallT:
+        """``send()`` (an SDK create through ``path``), again while its answer is flow control
+        that proves no job was made, within the client's retry deadline."""
+        until = time.monotonic() + self.client.retry_deadline_s
+        attempt = 0
+        while True:
+            call = send()
+            answered = call.transcript.last("POST", path)
+            throttled = answered is not None and should_retry(
+                "POST", path, answered.status, answered.headers
+            )
+            attempt += 1
+            wait = min(2.0 * attempt, 10.0)
+            if not throttled or time.monotonic() + wait > until:
+                return call
+            self._stop.wait(wait)
+
     def _sdk_remix(self, job: FinishedJob, source_id: str) -> Response:
         """Send the remix through openai-python; its raw answer, as our client would have
         recorded it (an error answer is also kept for the envelope check)."""
@@ -668,23 +692,16 @@ class JobPool:
 
         # A remix the SDK gave up on over flow control made no job (429 proves it; the SDK
         # retries a 503 only with Retry-After): it is sent again within the retry deadline.
-        until = time.monotonic() + self.client.retry_deadline_s
-        for attempt in itertools.count():
-            call = sdk.drive_remix(
+        call = self._past_flow_control(
+            lambda: sdk.drive_remix(
                 self.target,
                 source_id,
                 job.spec.fields["prompt"],
                 self._sdk_transport,
                 run_ends_at=self.client.run_ends_at,
-            )
-            answered = call.transcript.last("POST", "/remix")
-            throttled = answered is not None and should_retry(
-                "POST", "/remix", answered.status, answered.headers
-            )
-            wait = min(2.0 * (attempt + 1), 10.0)
-            if not throttled or time.monotonic() + wait > until:
-                break
-            self._stop.wait(wait)
+            ),
+            "/remix",
+        )
         job.sdk = call
         raw = call.transcript.last("POST", "/remix")
         if raw is None:
@@ -710,24 +727,17 @@ class JobPool:
         started = time.monotonic()
         settled = False
         try:
-            until = time.monotonic() + self.client.retry_deadline_s
-            for attempt in itertools.count():
-                run = sdk.drive_create_and_poll(
+            # Given up on flow control at the create: no job was made, so it is sent again.
+            run = self._past_flow_control(
+                lambda: sdk.drive_create_and_poll(
                     self.target,
                     job.spec.fields,
                     self._stop,
                     self._sdk_transport,
                     run_ends_at=self.client.run_ends_at,
-                )
-                created = run.transcript.last("POST", "/videos")
-                # Given up on flow control at the create: no job was made, so it is sent again.
-                throttled = created is not None and should_retry(
-                    "POST", "/videos", created.status, created.headers
-                )
-                wait = min(2.0 * (attempt + 1), 10.0)
-                if not throttled or time.monotonic() + wait > until:
-                    break
-                self._stop.wait(wait)
+                ),
+                "/videos",
+            )
             job.sdk = run
             create = run.transcript.last("POST", "/videos")
             if create is None:

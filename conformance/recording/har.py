@@ -17,10 +17,7 @@ run tag, selection and the redacted target.
 from __future__ import annotations
 
 import base64
-import contextlib
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -283,20 +280,14 @@ class HarRecorder:
 
         Entries are rendered and written one at a time: the run's bodies are in memory once,
         not again as a document and again as its text."""
-        path = directory / HAR_NAME
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from conformance.report.atomic import write_chunks_atomic
+
         head, tail = json.dumps(self._log(_ENTRIES), indent=1).split(json.dumps(_ENTRIES))
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            os.fchmod(fd, 0o644)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-                handle.write(head + "[")
-                for index, entry in enumerate(self._rendered()):
-                    handle.write(("," if index else "") + "\n" + json.dumps(entry, indent=1))
-                handle.write("\n]" + tail + "\n")
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-        return path
+
+        def chunks() -> Iterator[str]:
+            yield head + "["
+            for index, entry in enumerate(self._rendered()):
+                yield ("," if index else "") + "\n" + json.dumps(entry, indent=1)
+            yield "\n]" + tail + "\n"
+
+        return write_chunks_atomic(directory / HAR_NAME, chunks())
