@@ -37,6 +37,7 @@ def run_reference(
     render_seconds: float = FAST_RENDER_S,
     write_reports: bool = False,
     overrides: dict[str, Any] | None = None,
+    skip: list[str] | None = None,
 ) -> RunResult:
     """One full run of the checker against the bundled provider with ``faults`` applied
     (and then the ``Behaviour`` ``overrides``)."""
@@ -47,6 +48,7 @@ def run_reference(
         RunOptions(
             report_dir=tmp_path / "report",
             only=only,
+            skip=skip,
             fuzz=False,
             render_seconds=render_seconds,
             provider_behaviour=behaviour,
