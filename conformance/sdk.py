@@ -19,9 +19,9 @@ import contextlib
 import threading
 import time
 import warnings
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import httpx2
@@ -38,6 +38,9 @@ from conformance.sdk_transport import GuardedTransport, SdkProviderFault, SdkRun
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
     import openai
+
+
+T = TypeVar("T")
 
 
 class PollTimeout(Exception):
@@ -344,18 +347,56 @@ def drive_create_and_poll(
             try:
                 run.video = client.videos.create_and_poll(**dict(params))  # type: ignore[arg-type]
             except Exception as exc:
-                run.error = detached(exc)
-                return run
+                created = _created_id(transcript)
+                if not is_throttled(exc) or created is None:
+                    run.error = detached(exc)
+                    return run
+                # The job exists and the SDK gave up polling it on flow control, which is no
+                # finding: its own poll helper carries on, as an integrator's retry would.
+                try:
+                    run.video = _past_throttling(lambda: client.videos.poll(created), stop)
+                except Exception as again:
+                    run.error = detached(again)
+                    return run
             if getattr(run.video, "status", None) != "completed":
                 return run
             run.stage = "download_content"
+            video_id = run.video.id
             try:
-                run.content = client.videos.download_content(run.video.id).content
+                run.content = _past_throttling(
+                    lambda: client.videos.download_content(video_id).content, stop
+                )
             except Exception as exc:
                 run.error = detached(exc)
     finally:
         client.close()
     return run
+
+
+FLOW_CONTROL_RESUMES = 4
+"""Times an SDK call that gave up on 429/503 is made again (after the SDK's own retries)."""
+
+
+def _past_throttling(call: Callable[[], T], stop: threading.Event | None) -> T:
+    """``call()``, again after a pause while openai-python gives up on flow control."""
+    pause = stop or threading.Event()
+    for attempt in range(FLOW_CONTROL_RESUMES):
+        try:
+            return call()
+        except Exception as exc:
+            if not is_throttled(exc) or attempt == FLOW_CONTROL_RESUMES - 1:
+                raise
+            if pause.wait(2.0 * (attempt + 1)):
+                raise PollInterrupted("run interrupted while openai-python waited") from None
+    raise RuntimeError("no attempt was made")
+
+
+def _created_id(transcript: SdkTranscript) -> str | None:
+    """The id the create answered with, when it was accepted."""
+    create = transcript.last("POST", "/videos")
+    body = create.json() if create is not None and 200 <= create.status < 300 else None
+    video_id = body.get("id") if isinstance(body, dict) else None
+    return video_id if isinstance(video_id, str) and video_id else None
 
 
 def drive_remix(
