@@ -36,8 +36,9 @@ from conformance.report.model import CheckResult, Report
 BUNDLED_TTL_S = 3
 """Content expiry of the bundled provider: short, so the expiry check runs within the run."""
 BUNDLED_TTL_UNHINTED_S = 20
-"""Content expiry when the provider sends no ``openai-poll-after-ms`` (vendor dialects): the
-pool then backs off up to 8 s between polls, so it may see a completion that much later."""
+"""Content expiry when the provider sends no usable ``openai-poll-after-ms`` (vendor dialects,
+a malformed hint): the pool then backs off up to 8 s between polls, so it may see a completion
+that much later."""
 BUNDLED_TTL_WITH_FUZZ_S = 30
 """Content expiry of the bundled provider when the property phase runs: the phase reaches the
 completed job's 200 paths some 20 s in (after the free operations), and the content must still
@@ -96,7 +97,8 @@ def _bundled(target: Target, options: RunOptions) -> Iterator[Target]:
     key = "vc-" + secrets.token_urlsafe(24)
     register_secret(key)
     behaviour = options.provider_behaviour or Behaviour()
-    ttl = BUNDLED_TTL_S if behaviour.poll_after_ms is not None else BUNDLED_TTL_UNHINTED_S
+    hinted = behaviour.poll_after_ms is not None and behaviour.poll_after_raw is None
+    ttl = BUNDLED_TTL_S if hinted else BUNDLED_TTL_UNHINTED_S
     config = ProviderConfig(
         render_seconds=options.render_seconds,
         ttl_seconds=BUNDLED_TTL_WITH_FUZZ_S if options.fuzz else ttl,

@@ -47,6 +47,7 @@ def test_without_options_the_plugin_does_nothing(tmp_path: Path) -> None:
     assert not (tmp_path / "reports").exists()
 
 
+@pytest.mark.slow  # two pytest subprocesses
 def test_options_are_listed_and_a_bad_profile_is_one_line(tmp_path: Path) -> None:
     assert "--vc-profile" in _pytest(tmp_path, "--help").stdout
     done = _pytest(tmp_path, "--vc-profile", "no-such-profile")
@@ -55,6 +56,7 @@ def test_options_are_listed_and_a_bad_profile_is_one_line(tmp_path: Path) -> Non
     assert "Traceback" not in done.stderr
 
 
+@pytest.mark.slow  # a pytest subprocess
 def test_xdist_is_refused_so_jobs_are_not_billed_per_worker(tmp_path: Path) -> None:
     (tmp_path / "test_acme.py").write_text(USER_CHECK, encoding="utf-8")
     done = subprocess.run(

@@ -229,3 +229,25 @@ def test_nothing_is_sent_after_the_run_deadline(hostile: HostileServer) -> None:
         with pytest.raises(RunDeadlineExceeded):
             client.retrieve("video_hostile1")
         assert client.request_count == 1
+
+
+def test_a_429_storm_without_retry_after_backs_off_then_ends_throttled(
+    hostile: HostileServer,
+) -> None:
+    with _client(hostile, "throttle-bare", retry_deadline=1.2) as client:
+        started = time.monotonic()
+        with pytest.raises(Throttled):
+            client.retrieve("video_hostile1")
+        elapsed = time.monotonic() - started
+    # Backoff 0.5 s then 1 s (less up to 25 % jitter): two or three answers, not a burst.
+    assert 2 <= client.request_count <= 3
+    assert elapsed < 1.5
+
+
+def test_a_cut_off_body_keeps_the_status_and_headers_as_evidence(hostile: HostileServer) -> None:
+    with _client(hostile, "short-body") as client, pytest.raises(ProviderFault) as caught:
+        client.retrieve("video_hostile1")
+    exchange = caught.value.exchange
+    assert exchange is not None and exchange.status == 200
+    assert exchange.response_headers.get("content-length") == "1000"
+    assert exchange.error and "cut-off" in exchange.error
