@@ -111,17 +111,19 @@ class ServedProvider:
 
     def rss_bytes(self) -> int | None:
         """Current resident set size of the provider process."""
-        return _status_kib(self.process.pid, "VmRSS")
+        return status_bytes(self.process.pid, "VmRSS")
 
     def peak_rss_bytes(self) -> int | None:
         """Peak resident set size so far (the kernel's high-water mark, ``VmHWM``)."""
-        return _status_kib(self.process.pid, "VmHWM")
+        return status_bytes(self.process.pid, "VmHWM")
 
     def jobs(self) -> list[StoredJob]:
         return read_jobs(self.data_dir)
 
 
-def _status_kib(pid: int, key: str) -> int | None:
+def status_bytes(pid: int, key: str) -> int | None:
+    """A ``/proc/<pid>/status`` memory field (``VmRSS``, ``VmHWM``, ...) in bytes, or ``None``
+    when the process is gone."""
     try:
         text = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
     except OSError:

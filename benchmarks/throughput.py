@@ -35,7 +35,7 @@ import httpx
 
 from benchmarks import markdown as md
 from benchmarks.common import Section, log
-from benchmarks.providers import ServedProvider, served_provider
+from benchmarks.providers import ServedProvider, served_provider, status_bytes
 from benchmarks.stats import Target, percentile
 
 RENDER_SECONDS = 2.0
@@ -294,7 +294,7 @@ def _source(tree: Path | None) -> Iterator[None]:
 def _tree_rss(pid: int, key: str) -> int | None:
     """``key`` (``VmRSS`` or ``VmHWM``) summed over ``pid`` and its child processes."""
     pids = [pid, *_children(pid)]
-    values = [_status_bytes(p, key) for p in pids]
+    values = [status_bytes(p, key) for p in pids]
     known = [v for v in values if v is not None]
     return sum(known) if known else None
 
@@ -305,17 +305,6 @@ def _children(pid: int) -> list[int]:
         with contextlib.suppress(OSError, ValueError):
             found.extend(int(c) for c in (task / "children").read_text().split())
     return found
-
-
-def _status_bytes(pid: int, key: str) -> int | None:
-    try:
-        text = Path(f"/proc/{pid}/status").read_text(encoding="utf-8")
-    except OSError:
-        return None
-    for line in text.splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) * 1024
-    return None
 
 
 def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Section:

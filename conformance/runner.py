@@ -388,14 +388,13 @@ def _sdk_throttles(pool: JobPool) -> int:
 
 def _all_skipped(selected: set[str], reason: str) -> list[CheckResult]:
     """Every check, skipped with ``reason`` (deselected ones say so): the report stays whole."""
-    from conformance.fuzz.catalog import PROPERTY_CHECKS
     from conformance.plugin import DESELECTED
 
     out = [
         entry.result("skipped", reason if entry.id in selected else DESELECTED)
         for entry in catalog.CHECKS.values()
     ]
-    return out + [entry.result("skipped", reason) for entry in PROPERTY_CHECKS.values()]
+    return out + _fuzz_skipped(reason)
 
 
 def _spec_version() -> str:
