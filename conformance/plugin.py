@@ -91,6 +91,7 @@ for the VID-DEL checks and is theirs to delete). Never rely on file order.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -482,14 +483,18 @@ def run_suite(ctx: SuiteContext) -> list[CheckResult]:
         "--import-mode=importlib",
     ]
     page = ctx.pytest_html
-    if page is not None:
-        # The session's own log as a pytest-html page next to report.html (which links to it).
-        args += ["-p", "pytest_metadata.plugin", "-p", "pytest_html.plugin"]
-        args += [f"--html={page}", "--self-contained-html"]
-    exit_code = pytest.main(args, plugins=[plugin])
-    if page is not None and page.is_file():
-        # pytest's own tracebacks are not redacted: scrub the page as a whole.
-        page.write_text(redact_text(page.read_text(encoding="utf-8")), encoding="utf-8")
+    with tempfile.TemporaryDirectory(prefix="vc-pytest-html-") as private:
+        # pytest's own tracebacks are not redacted, so the raw page is written where nothing
+        # uploads it, and only the scrubbed one reaches the report dir (which links to it).
+        raw = Path(private) / PYTEST_HTML
+        if page is not None:
+            args += ["-p", "pytest_metadata.plugin", "-p", "pytest_html.plugin"]
+            args += [f"--html={raw}", "--self-contained-html"]
+        exit_code = pytest.main(args, plugins=[plugin])
+        if page is not None and raw.is_file():
+            from conformance.report.atomic import write_text_atomic
+
+            write_text_atomic(page, redact_text(raw.read_text(encoding="utf-8")))
     if exit_code in (pytest.ExitCode.INTERNAL_ERROR, pytest.ExitCode.USAGE_ERROR):
         from conformance.errors import HarnessError
 
