@@ -35,6 +35,10 @@ class _Abandoned(Exception):
 
 
 def _serve(tasks: IO[bytes], out: IO[bytes]) -> None:
+    # The encoder library, loaded before the first task rather than during it (the server
+    # never loads it: see render.render).
+    import av  # noqa: F401
+
     from conformance.provider.render import RenderSpec, render
 
     def say(message: dict[str, Any]) -> None:
