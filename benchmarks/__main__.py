@@ -23,6 +23,7 @@ class Plan:
     """How much of each benchmark to run."""
 
     full_runs: int
+    fuzz_runs: int
     phase_runs: int
     polling_durations: int
     polling_jobs_each: int
@@ -36,6 +37,7 @@ class Plan:
 
 FULL = Plan(
     full_runs=5,
+    fuzz_runs=2,
     phase_runs=3,
     polling_durations=5,
     polling_jobs_each=3,
@@ -48,6 +50,7 @@ FULL = Plan(
 )
 QUICK = Plan(
     full_runs=2,
+    fuzz_runs=1,
     phase_runs=1,
     polling_durations=2,
     polling_jobs_each=2,
@@ -109,7 +112,10 @@ def run(args: argparse.Namespace) -> tuple[list[Section], float]:
         from benchmarks import wall
 
         def bench_wall() -> Section:
-            section, found = wall.run(plan.full_runs if "wall" in args.only else 0, plan.phase_runs)
+            chosen = "wall" in args.only
+            section, found = wall.run(
+                plan.full_runs if chosen else 0, plan.fuzz_runs if chosen else 0, plan.phase_runs
+            )
             phases.extend(found)
             return section
 

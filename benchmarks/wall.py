@@ -1,55 +1,52 @@
-"""Benchmark 1: wall time of a full run against the serial sum of its jobs, and the chain.
+"""Benchmark 1: wall time of a whole run against the longest chain of dependent jobs.
 
-Each repetition starts a fresh reference provider (``render_seconds=3``, otherwise the settings
-the bundled provider gets), runs the whole suite with ``--no-fuzz`` through
-``runner.execute``, then reads the provider's store: every job the run created, with the
-provider's own float timestamps.
+Each repetition runs ``video-conformance run --render-seconds 3 --no-fuzz`` as a user runs it:
+a fresh interpreter, the bundled provider (started by the command itself), the report written,
+the process gone (``benchmarks.command``). The provider's store gives every job the run created,
+with the provider's own float timestamps:
 
-- serial sum = Σ (completed_at - created_at) over the jobs the run created: the time the run
-  would take if it waited for one job after another;
 - longest chain = max over jobs of (completed_at - created_at of the job at the root of its
   remix chain): the floor no amount of concurrency removes (create → complete → remix →
   complete);
-- wall = the time ``execute`` took (provider start excluded: a user checking a vendor has none).
+- serial sum = Σ (completed_at - created_at): the run if it waited for one job after another;
+- wall = from starting the process to its exit (start-up and report included).
 
-The property phase is timed on its own (``run_property_phase`` against a fresh provider that
-holds one completed job, as in a run), with the jobs the provider created meanwhile.
+The same command with the property phase (no ``--no-fuzz``) is measured too, and, with
+``BENCH_BASELINE``, the command of another commit beside this one's, alternating, so that both
+see the same machine load. Where a run's time goes beyond the chain is shown for the last run:
+start-up (process start → first create), the jobs, and the tail (last job finished → exit); the
+start-up's imports come from ``python -X importtime`` in a fresh interpreter.
+
+The property phase is also timed on its own (``run_property_phase`` against a fresh provider
+that holds one completed job, as in a run), with the jobs the provider created meanwhile.
 """
 
 from __future__ import annotations
 
+import re
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks import markdown as md
+from benchmarks.command import CommandRun, baseline_tree, command_env, run_command
 from benchmarks.common import BUNDLED_PROVIDER_SETTINGS, Section, log, reference_target
 from benchmarks.providers import StoredJob, local_provider
 from benchmarks.stats import Target, median, ratio
 from conformance.budget import Budget, BudgetLimits
 from conformance.client import Client
-from conformance.runner import DEFAULT_FUZZ_BUDGET_S, RunOptions, execute
+from conformance.runner import DEFAULT_FUZZ_BUDGET_S
 
 RENDER_SECONDS = 3.0
-RATIO_TARGET = Target("wall time / serial sum of job render times", 0.5)
-CHAIN_TARGET = Target("wall time / longest chain of dependent jobs", 1.5)
-
-
-@dataclass(frozen=True)
-class RunSample:
-    """One full run (no property phase)."""
-
-    wall_s: float
-    serial_sum_s: float
-    chain_s: float | None
-    jobs: int
-    unfinished_jobs: int
-    first_create_s: float | None
-    """From the start of ``execute`` to the first create reaching the provider."""
-    verdict: str
-    timeline: list[list[str]]
-    """Per job: id, created and finished (seconds after the run started), render, status."""
+CHAIN_TARGET = Target("wall time / longest chain of dependent jobs (`--no-fuzz`)", 1.15)
+THIS = "this commit"
+RUN_ARGS = ["--render-seconds", f"{RENDER_SECONDS:g}", "--quiet"]
+IMPORT_MODULE = "conformance.commands.run"
+"""What ``video-conformance run`` imports before it does anything (see ``cli.build_parser``)."""
 
 
 @dataclass(frozen=True)
@@ -60,6 +57,28 @@ class PhaseSample:
     requests: int
     provider_jobs: int
     phase_billable_jobs: int
+
+
+@dataclass(frozen=True)
+class RunFigures:
+    """What one whole command shows against its jobs."""
+
+    run: CommandRun
+    serial_sum_s: float
+    chain_s: float | None
+    unfinished: int
+    startup_s: float | None
+    """Process start → the first create reaching the provider."""
+    tail_s: float | None
+    """The last job finished (provider) → the process exited."""
+
+    @property
+    def chain_ratio(self) -> float | None:
+        return ratio(self.run.wall_s, self.chain_s)
+
+    @property
+    def serial_ratio(self) -> float | None:
+        return ratio(self.run.wall_s, self.serial_sum_s)
 
 
 def longest_chain(jobs: list[StoredJob]) -> float | None:
@@ -78,47 +97,76 @@ def longest_chain(jobs: list[StoredJob]) -> float | None:
     return max(spans) if spans else None
 
 
-def run_once() -> RunSample:
-    """One ``--no-fuzz`` run against a fresh provider."""
-    with (
-        local_provider(render_seconds=RENDER_SECONDS, **BUNDLED_PROVIDER_SETTINGS) as provider,
-        tempfile.TemporaryDirectory(prefix="vc-bench-report-") as report_dir,
-    ):
-        target = reference_target(provider)
-        started_wall = time.time()
-        started = time.monotonic()
-        result = execute(
-            target, RunOptions(fuzz=False, write_reports=False, report_dir=Path(report_dir))
-        )
-        wall = time.monotonic() - started
-        jobs = provider.jobs()
+def figures(run: CommandRun) -> RunFigures:
+    """Chain, serial sum, start-up and tail of one command, from its provider's store."""
+    jobs = run.jobs
     renders = [job.render_s for job in jobs if job.render_s is not None]
     first = min((job.created_at for job in jobs), default=None)
-    return RunSample(
-        wall_s=wall,
+    last = max((job.completed_at for job in jobs if job.completed_at is not None), default=None)
+    ended = run.started_wall + run.wall_s
+    return RunFigures(
+        run=run,
         serial_sum_s=sum(renders),
         chain_s=longest_chain(jobs),
-        jobs=len(jobs),
-        unfinished_jobs=len(jobs) - len(renders),
-        first_create_s=None if first is None else first - started_wall,
-        verdict=result.report.verdict(),
-        timeline=_timeline(jobs, started_wall),
+        unfinished=len(jobs) - len(renders),
+        startup_s=None if first is None else first - run.started_wall,
+        tail_s=None if last is None else ended - last,
     )
 
 
-def _timeline(jobs: list[StoredJob], started_wall: float) -> list[list[str]]:
-    """Where a run's time went, job by job (the provider's view)."""
-    names = {job.id: f"job {index}" for index, job in enumerate(jobs, 1)}
-    return [
-        [
-            names[job.id],
-            f"+{job.created_at - started_wall:.2f} s",
-            "n/a" if job.completed_at is None else f"+{job.completed_at - started_wall:.2f} s",
-            md.fmt_seconds(job.render_s),
-            job.status + (" (deleted)" if job.deleted else ""),
-            names.get(job.remixed_from or "", ""),
-        ]
-        for job in jobs
+def timeline(f: RunFigures) -> list[list[str]]:
+    """Where one command's time went: start-up, each job (the provider's view), the tail."""
+    start = f.run.started_wall
+    names = {job.id: f"job {index}" for index, job in enumerate(f.run.jobs, 1)}
+    rows = [["start-up (process start → first create)", "+0.00 s", "", "", "", ""]]
+    rows[0][2] = "n/a" if f.startup_s is None else f"+{f.startup_s:.2f} s"
+    rows[0][3] = md.fmt_seconds(f.startup_s)
+    for job in f.run.jobs:
+        rows.append(
+            [
+                names[job.id],
+                f"+{job.created_at - start:.2f} s",
+                "n/a" if job.completed_at is None else f"+{job.completed_at - start:.2f} s",
+                md.fmt_seconds(job.render_s),
+                job.status + (" (deleted)" if job.deleted else ""),
+                names.get(job.remixed_from or "", ""),
+            ]
+        )
+    if f.tail_s is not None:
+        rows.append(
+            [
+                "tail (last job finished → exit: downloads, suite, clean-up, report)",
+                f"+{f.run.wall_s - f.tail_s:.2f} s",
+                f"+{f.run.wall_s:.2f} s",
+                md.fmt_seconds(f.tail_s),
+                f"exit {f.run.exit_code}",
+                "",
+            ]
+        )
+    return rows
+
+
+def import_times(tree: Path | None = None, top: int = 8) -> tuple[float | None, list[list[str]]]:
+    """(total seconds, biggest imports) of ``import conformance.commands.run`` in a fresh
+    interpreter, from ``python -X importtime`` (its stderr: one line per module with the
+    cumulative microseconds, indented two spaces per level). Total = the top-level imports
+    summed; biggest = the modules imported directly by a top-level one."""
+    with tempfile.TemporaryDirectory(prefix="vc-bench-imp-") as tmp:
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", f"import {IMPORT_MODULE}"],
+            capture_output=True, text=True, timeout=120, cwd=tmp,
+            env=command_env(tree, Path(tmp)),
+        )  # fmt: skip
+    levels: dict[int, list[tuple[int, str]]] = {0: [], 1: []}
+    for line in done.stderr.splitlines():
+        match = re.match(r"import time:\s+(\d+) \|\s+(\d+) \| ( *)(\S+)$", line)
+        depth = len(match.group(3)) // 2 if match else -1
+        if match and depth in levels:
+            levels[depth].append((int(match.group(2)), match.group(4)))
+    total = sum(us for us, _ in levels[0])
+    biggest = sorted(levels[1], reverse=True)[:top]
+    return (total / 1e6 if levels[0] else None), [
+        [name, f"{us / 1000:.0f} ms"] for us, name in biggest
     ]
 
 
@@ -177,73 +225,144 @@ def phase_once(seed: int) -> PhaseSample:
     )
 
 
-def run(repetitions: int, phase_repetitions: int) -> tuple[Section, list[PhaseSample]]:
+def run(
+    repetitions: int, fuzz_repetitions: int, phase_repetitions: int
+) -> tuple[Section, list[PhaseSample]]:
     """Benchmark 1; the phase samples are shared with benchmark 3 (jobs from the phase)."""
-    samples = []
-    for index in range(repetitions):
-        log(f"wall: full run {index + 1}/{repetitions} (render {RENDER_SECONDS:g} s, --no-fuzz)")
-        samples.append(run_once())
+    tree = baseline_tree()
+    trees: list[tuple[str, Path | None]] = [(THIS, None)]
+    if tree is not None:
+        trees.insert(0, (f"baseline ({tree.name})", tree))
+    runs: dict[tuple[str, bool], list[RunFigures]] = {}
+    for fuzz, count in ((False, repetitions), (True, fuzz_repetitions)):
+        args = RUN_ARGS + ([] if fuzz else ["--no-fuzz"])
+        for index in range(count):
+            # Alternating per repetition: the baseline and this commit see the same load.
+            for label, source in trees:
+                what = "with the property phase" if fuzz else "--no-fuzz"
+                log(f"wall: {label}, whole command {index + 1}/{count} ({what})")
+                runs.setdefault((label, fuzz), []).append(figures(run_command(label, args, source)))
+    imports = {label: import_times(source) for label, source in trees}
     phases = []
     for index in range(phase_repetitions):
         log(f"wall: property phase alone {index + 1}/{phase_repetitions}")
         phases.append(phase_once(seed=index + 1))
-    return _section(samples, phases), phases
+    return _section(runs, imports, phases), phases
 
 
-def _section(samples: list[RunSample], phases: list[PhaseSample]) -> Section:
-    rows = []
-    serial_ratios: list[float] = []
-    chain_ratios: list[float] = []
-    for index, s in enumerate(samples, 1):
-        r_serial = ratio(s.wall_s, s.serial_sum_s)
-        r_chain = ratio(s.wall_s, s.chain_s)
-        serial_ratios += [r_serial] if r_serial is not None else []
-        chain_ratios += [r_chain] if r_chain is not None else []
-        rows.append(
-            [
-                str(index),
-                md.fmt_seconds(s.wall_s),
-                f"{s.jobs} ({s.unfinished_jobs} unfinished)",
-                md.fmt_seconds(s.serial_sum_s),
-                md.fmt_seconds(s.chain_s),
-                md.fmt_seconds(s.first_create_s),
-                md.fmt_ratio(r_serial),
-                md.fmt_ratio(r_chain),
-                s.verdict,
-            ]
-        )
-    med_serial = median(serial_ratios)
-    med_chain = median(chain_ratios)
+def _run_rows(samples: list[RunFigures]) -> list[list[str]]:
+    rows = [
+        [
+            str(index),
+            md.fmt_seconds(f.run.wall_s),
+            f"{len(f.run.jobs)} ({f.unfinished} unfinished)",
+            md.fmt_seconds(f.serial_sum_s),
+            md.fmt_seconds(f.chain_s),
+            md.fmt_seconds(f.startup_s),
+            md.fmt_seconds(f.tail_s),
+            md.fmt_ratio(f.serial_ratio),
+            md.fmt_ratio(f.chain_ratio),
+            md.fmt_bytes(f.run.peak_rss),
+            f"{f.run.exit_code}" + (f" ({f.run.error})" if f.run.error else ""),
+        ]
+        for index, f in enumerate(samples, 1)
+    ]
     rows.append(
         [
             "**median**",
-            md.fmt_seconds(median([s.wall_s for s in samples])),
-            md.fmt_number(median([float(s.jobs) for s in samples])),
-            md.fmt_seconds(median([s.serial_sum_s for s in samples])),
-            md.fmt_seconds(median([s.chain_s for s in samples if s.chain_s is not None])),
-            md.fmt_seconds(
-                median([s.first_create_s for s in samples if s.first_create_s is not None])
-            ),
-            f"**{md.fmt_ratio(med_serial)}**",
-            f"**{md.fmt_ratio(med_chain)}**",
+            md.fmt_seconds(median([f.run.wall_s for f in samples])),
+            md.fmt_number(median([float(len(f.run.jobs)) for f in samples])),
+            md.fmt_seconds(median([f.serial_sum_s for f in samples])),
+            md.fmt_seconds(_median_of(f.chain_s for f in samples)),
+            md.fmt_seconds(_median_of(f.startup_s for f in samples)),
+            md.fmt_seconds(_median_of(f.tail_s for f in samples)),
+            f"**{md.fmt_ratio(_median_of(f.serial_ratio for f in samples))}**",
+            f"**{md.fmt_ratio(_median_of(f.chain_ratio for f in samples))}**",
+            md.fmt_bytes(max((f.run.peak_rss or 0 for f in samples), default=0) or None),
             "",
         ]
     )
-    runs_table = md.table(
-        [
-            "run",
-            "wall",
-            "jobs created",
-            "serial sum",
-            "longest chain",
-            "start → first create",
-            "wall / serial",
-            "wall / chain",
-            "verdict",
-        ],
-        rows,
-    )
-    phase_rows = [
+    return rows
+
+
+def _median_of(values: Iterable[float | None]) -> float | None:
+    return median([v for v in values if v is not None])
+
+
+RUN_HEADERS = [
+    "run",
+    "wall",
+    "jobs created",
+    "serial sum",
+    "longest chain",
+    "start-up",
+    "tail",
+    "wall / serial",
+    "wall / chain",
+    "peak RSS (command)",
+    "exit",
+]
+
+
+def _section(
+    runs: dict[tuple[str, bool], list[RunFigures]],
+    imports: dict[str, tuple[float | None, list[list[str]]]],
+    phases: list[PhaseSample],
+) -> Section:
+    parts = [
+        "`python -m conformance run --render-seconds 3 --quiet [--no-fuzz]` in a fresh "
+        "interpreter, as a user runs it: the bundled provider (TTL 3 s, or 30 s with the "
+        "property phase; 8 render slots; queue 64) started by the command itself, the report "
+        "written, wall = process start to exit. Job times come from the provider's store "
+        "(float timestamps). Start-up = process start → first create; tail = last job "
+        "finished → exit. Ratios are per run, then the median. Peak RSS = the command's own "
+        "`ru_maxrss` (checker and bundled provider share that process; render workers apart).",
+    ]
+    for (label, fuzz), samples in runs.items():
+        what = "with the property phase (default budget 60 s)" if fuzz else "`--no-fuzz`"
+        parts += [f"**{label}, {what}:**", md.table(RUN_HEADERS, _run_rows(samples))]
+    own = runs.get((THIS, False), [])
+    if own:
+        last = own[-1]
+        parts += [
+            f"Where the time went in this commit's last `--no-fuzz` run (wall "
+            f"{md.fmt_seconds(last.run.wall_s)}, chain {md.fmt_seconds(last.chain_s)}; times "
+            "after the process started):",
+            md.table(["step", "started", "finished", "took", "final status", "remix of"],
+                     timeline(last)),
+        ]  # fmt: skip
+    for label, (total, biggest) in imports.items():
+        parts += [
+            f"Start-up imports, {label}: `import {IMPORT_MODULE}` in a fresh interpreter takes "
+            f"{md.fmt_seconds(total)} (`python -X importtime`, top-level imports summed); the "
+            "biggest (imported directly by a top-level one):",
+            md.table(["module", "cumulative"], biggest),
+        ]
+    parts += [
+        "Property phase on its own (`run_property_phase`, default time budget "
+        f"{DEFAULT_FUZZ_BUDGET_S:g} s, not billable, default budget, one completed job "
+        "pinned), against a fresh provider that rejects all invalid input:",
+        _phase_table(phases),
+    ]
+    targets = []
+    for (label, fuzz), samples in runs.items():
+        value = _median_of(f.chain_ratio for f in samples)
+        if label == THIS and not fuzz:
+            row = (CHAIN_TARGET.label, CHAIN_TARGET.describe(), md.fmt_ratio(value),
+                   CHAIN_TARGET.verdict(value))  # fmt: skip
+        else:
+            what = "with the property phase" if fuzz else "`--no-fuzz`"
+            row = (f"wall time / longest chain, {label}, {what}", "report",
+                   md.fmt_ratio(value), "—")  # fmt: skip
+        targets.append(row)
+    rss = [f.run.peak_rss for f in own if f.run.peak_rss is not None]
+    targets.append(("peak RSS of the whole command (checker + bundled provider), `--no-fuzz`",
+                    "report", md.fmt_bytes(max(rss) if rss else None), "—"))  # fmt: skip
+    return Section("1. Wall time of a whole run vs the longest chain", "\n\n".join(parts), targets)
+
+
+def _phase_table(phases: list[PhaseSample]) -> str:
+    rows = [
         [
             str(index),
             md.fmt_seconds(p.duration_s),
@@ -254,7 +373,7 @@ def _section(samples: list[RunSample], phases: list[PhaseSample]) -> Section:
         for index, p in enumerate(phases, 1)
     ]
     if phases:
-        phase_rows.append(
+        rows.append(
             [
                 "**median**",
                 md.fmt_seconds(median([p.duration_s for p in phases])),
@@ -263,7 +382,7 @@ def _section(samples: list[RunSample], phases: list[PhaseSample]) -> Section:
                 md.fmt_number(median([float(p.phase_billable_jobs) for p in phases])),
             ]
         )
-    phase_table = md.table(
+    return md.table(
         [
             "phase (seed)",
             "duration",
@@ -271,55 +390,5 @@ def _section(samples: list[RunSample], phases: list[PhaseSample]) -> Section:
             "jobs the provider created",
             "billable jobs (phase's own count)",
         ],
-        phase_rows,
+        rows,
     )
-    ideal = _ideal_ratio(samples)
-    last = samples[-1] if samples else None
-    last_wall = md.fmt_seconds(last.wall_s if last else None)
-    timeline = (
-        md.table(
-            ["job", "created", "finished", "render", "final status", "remix of"], last.timeline
-        )
-        if last
-        else ""
-    )
-    body = "\n\n".join(
-        [
-            f"Reference provider in-process, `render_seconds={RENDER_SECONDS:g}`, the bundled "
-            "provider's other settings (TTL 3 s, 8 render slots, queue 64); the `reference` "
-            "profile pointed at it; `--no-fuzz`; a fresh provider per run. Job times come from "
-            "the provider's store (float timestamps). Ratios are per run, then the median.",
-            runs_table,
-            f"Floor for this job mix: longest chain / serial sum = {md.fmt_ratio(ideal)} "
-            "(a run with zero overhead besides the chain).",
-            f"Where the time went in the last run (wall {last_wall}; times after `execute` "
-            "started, from the provider's store):",
-            timeline,
-            "Property phase on its own (`run_property_phase`, default time budget "
-            f"{DEFAULT_FUZZ_BUDGET_S:g} s, not billable, default budget, one completed job "
-            "pinned), against a fresh provider that rejects all invalid input:",
-            phase_table,
-        ]
-    )
-    return Section(
-        "1. Wall time of a full run vs the serial sum",
-        body,
-        targets=[
-            (
-                RATIO_TARGET.label,
-                RATIO_TARGET.describe(),
-                md.fmt_ratio(med_serial),
-                RATIO_TARGET.verdict(med_serial),
-            ),
-            (
-                CHAIN_TARGET.label,
-                CHAIN_TARGET.describe(),
-                md.fmt_ratio(med_chain),
-                CHAIN_TARGET.verdict(med_chain),
-            ),
-        ],
-    )
-
-
-def _ideal_ratio(samples: list[RunSample]) -> float | None:
-    return median([r for r in (ratio(s.chain_s, s.serial_sum_s) for s in samples) if r is not None])

@@ -12,6 +12,7 @@ import dataclasses
 import secrets
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -86,13 +87,20 @@ def default_report_dir(target: Target) -> Path:
 
 
 @contextlib.contextmanager
-def _bundled(target: Target, options: RunOptions) -> Iterator[Target]:
-    """Start the reference provider for a bundled target; yield the target pointing at it."""
+def _bundled(
+    target: Target, options: RunOptions, release: list[Callable[[], None]] | None = None
+) -> Iterator[Target]:
+    """Start the reference provider for a bundled target; yield the target pointing at it.
+
+    When ``release`` is given, a function is appended to it that starts stopping the provider
+    in the background once nothing more will be sent to it (the report is then written while
+    the provider shuts down); leaving the block waits for the stop either way.
+    """
     if not target.bundled:
         yield target
         return
     from conformance.provider.config import ProviderConfig
-    from conformance.provider.server import running_provider
+    from conformance.provider.server import Provider
 
     key = "vc-" + secrets.token_urlsafe(24)
     register_secret(key)
@@ -108,8 +116,18 @@ def _bundled(target: Target, options: RunOptions) -> Iterator[Target]:
         max_concurrent_renders=8,
         queue_limit=64,
     )
-    with running_provider(config) as base_url:
-        yield dataclasses.replace(target, base_url=base_url, api_key=key)
+    provider = Provider(config)
+    provider.start()
+    stopper = threading.Thread(target=provider.stop, name="provider-stop", daemon=True)
+    if release is not None:
+        release.append(lambda: None if stopper.ident else stopper.start())
+    try:
+        yield dataclasses.replace(target, base_url=provider.base_url, api_key=key)
+    finally:
+        if stopper.ident is None:
+            provider.stop()
+        else:
+            stopper.join()
 
 
 def _reachable(client: Client) -> str | None:
@@ -213,9 +231,10 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             stop()
 
     wiring = options.wiring or (Recorder() if options.write_reports else Wiring())
+    release_provider: list[Callable[[], None]] = []
     with (
         stop_on_signals(stop_work) as stop_request,
-        _bundled(target, options) as live,
+        _bundled(target, options, release_provider) as live,
         Client(live, transport=wiring.transport) as client,
     ):
         if progress:
@@ -293,6 +312,10 @@ def execute(target: Target, options: RunOptions) -> RunResult:
                 keep=ctx.shared.get("keep_ids", []),
                 delete_offered={"absent": False, "denied": False}.get(delete_state),
             )
+            # Nothing is sent after the clean-up: the bundled provider stops while the report
+            # is built and written.
+            for release in release_provider:
+                release()
         report = Report(
             tool={
                 "name": "video-conformance",
