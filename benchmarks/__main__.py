@@ -27,6 +27,7 @@ class Plan:
     phase_runs: int
     polling_durations: int
     polling_jobs_each: int
+    polling_long_durations: tuple[float, ...]
     billing_shipped_profile: bool
     schemathesis_runs: int
     schemathesis_bound_s: float
@@ -41,6 +42,7 @@ FULL = Plan(
     phase_runs=3,
     polling_durations=5,
     polling_jobs_each=3,
+    polling_long_durations=(6.0, 12.0),
     billing_shipped_profile=True,
     schemathesis_runs=3,
     schemathesis_bound_s=300.0,
@@ -54,6 +56,7 @@ QUICK = Plan(
     phase_runs=1,
     polling_durations=2,
     polling_jobs_each=2,
+    polling_long_durations=(6.0,),
     billing_shipped_profile=False,
     schemathesis_runs=1,
     schemathesis_bound_s=120.0,
@@ -128,7 +131,9 @@ def run(args: argparse.Namespace) -> tuple[list[Section], float]:
         sections.append(
             _guarded(
                 "2. Polling efficiency",
-                lambda: polling.run(plan.polling_durations, plan.polling_jobs_each),
+                lambda: polling.run(
+                    plan.polling_durations, plan.polling_jobs_each, plan.polling_long_durations
+                ),
             )
         )
     if "billing" in args.only:

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from benchmarks.polling import HINT_MS, Observation, durations, summarise
+from benchmarks.polling import HINT_MS, Observation, durations, no_hint_rows, summarise
 from benchmarks.providers import StoredJob
 from benchmarks.wall import longest_chain
 
@@ -54,11 +54,28 @@ def test_durations_sweep_one_hint_period_evenly() -> None:
 
 def test_summarise_counts_unnoticed_jobs_but_not_their_delays() -> None:
     observations = [
-        Observation("ours", True, 0.1, 5),
-        Observation("ours", True, 0.3, 7),
+        Observation("ours", True, 0.1, 5, job_s=2.0),
+        Observation("ours", True, 0.3, 7, job_s=3.0),
         Observation("ours", True, None, 40),
         Observation("ours", False, 2.0, 3),
         Observation("fixed 1 s", True, 0.9, 4),
     ]
     row = summarise(observations, "ours", True)
-    assert row == ["ours", "yes", "2/3", "200 ms", "280 ms", "300 ms", "6", "6.00"]
+    assert row == ["ours", "hint", "2/3", "200 ms", "280 ms", "300 ms", "7.5 %", "6", "6.00"]
+
+
+def test_no_hint_rows_compare_with_the_fixed_poller_per_kind_and_length() -> None:
+    observations = [
+        Observation("ours", False, 0.2, 6, job_s=4.0, group=2.7),
+        Observation("ours", False, 0.4, 8, job_s=4.0, group=2.7),
+        Observation("fixed 1 s", False, 0.5, 3, job_s=4.0, group=2.7),
+        Observation("fixed 1 s", False, 0.7, 5, job_s=4.0, group=2.7),
+        Observation("ours", False, 1.0, 9, job_s=10.0, group=6.0, progress=False),
+        Observation("fixed 1 s", False, 0.5, 9, job_s=10.0, group=6.0, progress=False),
+        Observation("ours", True, 0.1, 20, job_s=4.0, group=2.7),  # a hint round: left out
+    ]
+    rows = no_hint_rows(observations)
+    assert rows == [
+        ["no hint", "4.00 s", "300 ms", "7.5 %", "7.00", "4.00", "1.75"],
+        ["no hint, no progress", "10.00 s", "1000 ms", "10.0 %", "9.00", "9.00", "1.00"],
+    ]
