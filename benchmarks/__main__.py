@@ -15,7 +15,7 @@ from benchmarks.machine import describe
 from conformance.redact import redact_text
 
 REPO = Path(__file__).resolve().parent.parent
-BENCHMARKS = ("wall", "polling", "billing", "throughput", "memory")
+BENCHMARKS = ("wall", "polling", "billing", "throughput", "memory", "fresh")
 
 
 @dataclass(frozen=True)
@@ -70,8 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks",
         description="Benchmarks: wall time, polling, billable jobs, provider throughput, "
-        "checker memory; "
-        "writes RESULTS.md.",
+        "checker memory, first report from a fresh install; writes RESULTS.md.",
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions (a smoke run)")
     parser.add_argument(
@@ -165,6 +164,10 @@ def run(args: argparse.Namespace) -> tuple[list[Section], float]:
         from benchmarks import memory
 
         sections.append(_guarded("5. Checker memory against hostile providers", memory.run))
+    if "fresh" in args.only:
+        from benchmarks import fresh
+
+        sections.append(_guarded("6. First report from a fresh install", fresh.run))
     return sections, time.monotonic() - started
 
 

@@ -31,7 +31,7 @@ from benchmarks.wall import RENDER_SECONDS, PhaseSample
 from conformance.contract import spec_path
 from conformance.runner import RunOptions, execute
 
-JOBS_TARGET = Target("billable jobs of our full run, default budget", 6)
+JOBS_TARGET = Target("billable jobs of our full run, default budget", 5)
 PHASE_TARGET = Target("jobs from the property phase, strict provider", 0)
 PROVIDER_SETTINGS: dict[str, object] = {**BUNDLED_PROVIDER_SETTINGS, "queue_limit": 100_000}
 

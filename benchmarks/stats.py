@@ -48,14 +48,20 @@ class Target:
     limit: float
     at_most: bool = True
     """True: the value must be <= limit; False: >= limit."""
+    strict: bool = False
+    """True: the limit itself misses (< or >)."""
 
     def verdict(self, value: float | None) -> str:
         """``met``, ``missed`` or ``not measured``."""
         if value is None:
             return "not measured"
-        ok = value <= self.limit if self.at_most else value >= self.limit
+        if self.strict:
+            ok = value < self.limit if self.at_most else value > self.limit
+        else:
+            ok = value <= self.limit if self.at_most else value >= self.limit
         return "met" if ok else "missed"
 
     def describe(self) -> str:
-        """The target as written in RESULTS.md, e.g. ``≤ 0.5``."""
-        return f"{'≤' if self.at_most else '≥'} {self.limit:g}"
+        """The target as written in RESULTS.md, e.g. ``≤ 0.5`` (``< 50`` when strict)."""
+        signs = ("<", ">") if self.strict else ("≤", "≥")
+        return f"{signs[0] if self.at_most else signs[1]} {self.limit:g}"
