@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-import pytest
-
 from conformance.report.model import CheckResult, Level, Outcome
 
 if TYPE_CHECKING:
+    import pytest
+
     from conformance.impact import Impact
 
 CORE_FEATURES = ("create", "object", "lifecycle", "content", "validation", "errors", "auth")
@@ -618,6 +618,10 @@ def check(check_id: str) -> pytest.MarkDecorator:
 
     Use it as a decorator, or as ``marks=`` of a ``pytest.param``.
     """
+    # pytest is imported here, by the suite's modules, not by every importer of the catalogue:
+    # a run imports the catalogue at start-up, and its first job waits for that.
+    import pytest
+
     entry = CHECKS[check_id]  # KeyError at import time for a typo: fail loudly, early
     return pytest.mark.conformance_check(entry.id)
 

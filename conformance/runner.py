@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from conformance import SUITE_VERSION, __version__, catalog
 from conformance.budget import Budget
@@ -28,11 +28,13 @@ from conformance.errors import HarnessError
 from conformance.features import FeatureMap
 from conformance.interrupt import RunInterrupted, StopRequest, stop_on_signals
 from conformance.jobs import JobPool, plan_jobs
-from conformance.plugin import PYTEST_HTML, SuiteContext, run_suite
 from conformance.provider.behaviour import Behaviour
 from conformance.recording.wiring import Recorder, Wiring
 from conformance.redact import redact_text, register_secret
 from conformance.report.model import CheckResult, Report
+
+if TYPE_CHECKING:
+    from conformance.plugin import SuiteContext
 
 BUNDLED_TTL_S = 3
 """Content expiry of the bundled provider: short, so the expiry check runs within the run."""
@@ -243,35 +245,22 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         wiring.bind(live, run_tag, options.only, options.skip)
         budget = Budget(live.budget)
         specs = plan_jobs(live, selected, run_tag)
-        from conformance import media
-
         features = FeatureMap(live.features, live.absent_features)
         pool = JobPool(
             client,
             budget,
             live,
             specs,
-            probe_video=media.probe_video,
-            poster=media.poster_png,
+            probe_video=_probe_video,
+            poster=_poster_png,
             features=features,
             sdk_transport=wiring.sdk_transport,
             stop=wiring.stop_event(),
         )
         stopping.append(pool.stop)
         report_dir = options.report_dir or default_report_dir(live)
-        ctx = SuiteContext(
-            replaying=wiring.replaying,
-            features=features,
-            target=live,
-            client=client,
-            budget=budget,
-            pool=pool,
-            selected=selected,
-            run_tag=run_tag,
-            report_dir=report_dir,
-            progress=progress,
-            pytest_html=report_dir / PYTEST_HTML if options.write_reports else None,
-        )
+        ctx: SuiteContext | None = None
+        shared: dict[str, Any] = {}
         harness_errors: list[str] = []
         complete = True
         fuzz_facts: dict[str, Any] = {}
@@ -279,16 +268,36 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         checks: list[CheckResult] = []
         try:
             unreachable = _reachable(client)
+            if unreachable is None:
+                # The jobs are the longest part of a run: they start before the suite and its
+                # imports (pytest and the check modules), which then overlap the renders.
+                pool.start()
+            from conformance.plugin import PYTEST_HTML, SuiteContext
+
+            ctx = SuiteContext(
+                replaying=wiring.replaying,
+                features=features,
+                target=live,
+                client=client,
+                budget=budget,
+                pool=pool,
+                selected=selected,
+                run_tag=run_tag,
+                report_dir=report_dir,
+                progress=progress,
+                pytest_html=report_dir / PYTEST_HTML if options.write_reports else None,
+            )
+            shared = ctx.shared
             if unreachable is not None:
                 harness_errors.append(redact_text(unreachable))
                 complete = False
                 checks = _all_skipped(selected, unreachable)
             else:
                 checks = _run_phases(live, client, budget, pool, ctx, options, stop_request, wiring)
-                fuzz_facts, extra_ids = ctx.shared.pop("fuzz_facts"), ctx.shared.pop("fuzz_ids")
+                fuzz_facts, extra_ids = shared.pop("fuzz_facts"), shared.pop("fuzz_ids")
         except RunInterrupted:
             complete = False
-            checks = ctx.shared.get("partial_checks") or _all_skipped(
+            checks = shared.get("partial_checks") or _all_skipped(
                 selected, "not run: the run was interrupted"
             )
             harness_errors.append("the run was interrupted before it finished")
@@ -308,8 +317,8 @@ def execute(target: Target, options: RunOptions) -> RunResult:
                 client.run_ends_at = time.monotonic() + CLEANUP_GRACE_S
             delete_state = features.state("delete")
             cleanup_notes = pool.cleanup(
-                [*ctx.created_by_checks, *extra_ids],
-                keep=ctx.shared.get("keep_ids", []),
+                [*(ctx.created_by_checks if ctx is not None else []), *extra_ids],
+                keep=shared.get("keep_ids", []),
                 delete_offered={"absent": False, "denied": False}.get(delete_state),
             )
             # Nothing is sent after the clean-up: the bundled provider stops while the report
@@ -338,7 +347,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
                 "cleanup": cleanup_notes,
             },
             fuzz=fuzz_facts,
-            deferred=list(ctx.shared.get("deferred", [])),
+            deferred=list(shared.get("deferred", [])),
             features=features.to_report(),
             flow_control={
                 "throttled": client.throttles + _sdk_throttles(pool),
@@ -375,7 +384,8 @@ def _run_phases(
 ) -> list[CheckResult]:
     """Jobs, property phase and suite, in that order; the fuzz facts go to ``ctx.shared``."""
     ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = {}, []
-    pool.start()
+    if not pool.started:
+        pool.start()
     _discover_list(client, ctx.features)
     # The property phase runs while the jobs render: what it probes is mostly free and needs no
     # job, so against a real vendor (jobs take minutes) it costs no wall time, and the completed
@@ -389,6 +399,8 @@ def _run_phases(
         fuzz_checks = _fuzz_skipped("property phase disabled (--no-fuzz)")
         ctx.shared["fuzz_facts"] = {"skipped": "disabled (--no-fuzz)"}
     stop_request.raise_if_stopped()
+    from conformance.plugin import run_suite
+
     checks = run_suite(ctx)
     ctx.shared["partial_checks"] = checks + (
         _fuzz_skipped("not run: the run was interrupted")
@@ -398,6 +410,20 @@ def _run_phases(
     stop_request.raise_if_stopped()
     pool.join()
     return checks + fuzz_checks
+
+
+def _probe_video(content: bytes) -> Any:
+    """``media.probe_video``, imported on first use: PyAV is not needed before a download."""
+    from conformance import media
+
+    return media.probe_video(content)
+
+
+def _poster_png(content: bytes) -> bytes | None:
+    """``media.poster_png``, imported on first use (see ``_probe_video``)."""
+    from conformance import media
+
+    return media.poster_png(content)
 
 
 def _sdk_throttles(pool: JobPool) -> int:
