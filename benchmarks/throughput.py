@@ -97,6 +97,10 @@ class LevelResult:
     peak_rss: int | None = None
     rss_before: int | None = None
     stored_jobs: int = 0
+    unfinished_at_cap: int = 0
+    """Accepted jobs still being polled (queued or rendering) when the level's cap ran out:
+    slow, not lost; shown apart."""
+    polling: set[str] = field(default_factory=set)
 
     @property
     def requests(self) -> int:
@@ -104,8 +108,12 @@ class LevelResult:
 
     @property
     def lost(self) -> int:
+        """Accepted jobs that neither completed with a download nor were still running at the
+        cap (a failure, an error answer, a request without an answer), plus any the provider's
+        store does not hold."""
         missing_from_store = max(0, len(self.accepted_ids) - self.stored_jobs)
-        return len(self.accepted_ids) - self.finished + missing_from_store
+        ended_badly = len(self.accepted_ids) - self.finished - self.unfinished_at_cap
+        return ended_badly + missing_from_store
 
 
 async def _timed(
@@ -144,6 +152,15 @@ async def _one_job(result: LevelResult, client: httpx.AsyncClient, base: str) ->
         return
     video_id = response.json()["id"]
     result.accepted_ids.append(video_id)
+    result.polling.add(video_id)
+    try:
+        await _follow(result, client, base, video_id)
+    finally:
+        result.polling.discard(video_id)
+
+
+async def _follow(result: LevelResult, client: httpx.AsyncClient, base: str, video_id: str) -> None:
+    """Poll one accepted job to its end, then download it."""
     while True:
         response = await _get(result, client, "retrieve", f"{base}/videos/{video_id}")
         status = response.json().get("status") if response.status_code == 200 else None
@@ -191,6 +208,7 @@ async def _drive(
         started = time.perf_counter()
         done, pending = await asyncio.wait(tasks, timeout=cap_s)
         result.wall_s = time.perf_counter() - started
+        result.unfinished_at_cap = len(result.polling)
         lag.cancel()
         for task in pending:
             task.cancel()
@@ -242,7 +260,7 @@ def _probe(provider: ServedProvider) -> Iterator[list[float]]:
 
 LOAD_FIELDS = (
     "wall_s", "latencies", "accepted_ids", "finished", "refused_creates", "errors",
-    "transport_errors", "loop_lags",
+    "transport_errors", "loop_lags", "unfinished_at_cap",
 )  # fmt: skip
 """What the load process reports back (JSON on its stdout)."""
 
@@ -285,6 +303,7 @@ def _merge(result: LevelResult, facts: dict[str, Any]) -> None:
     result.errors += facts["errors"]
     result.transport_errors += facts["transport_errors"]
     result.loop_lags += facts["loop_lags"]
+    result.unfinished_at_cap += int(facts["unfinished_at_cap"])
 
 
 def _own_env(provider: ServedProvider) -> dict[str, str]:
@@ -414,6 +433,7 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                 f"{len(r.accepted_ids)}/{r.jobs_planned}",
                 str(r.refused_creates),
                 str(r.lost),
+                str(r.unfinished_at_cap),
                 str(r.stored_jobs),
                 str(len(r.transport_errors)),
                 str(r.requests),
@@ -473,6 +493,7 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                     "accepted",
                     "refused (429)",
                     "lost",
+                    "unfinished at the cap",
                     "stored by provider",
                     "no answer",
                     "requests",
@@ -502,6 +523,12 @@ def _section(results: list[LevelResult], jobs_each: int, cap_s: float) -> Sectio
                 LOST_TARGET.describe(),
                 str(total_lost),
                 LOST_TARGET.verdict(total_lost),
+            ),
+            (
+                "jobs still queued or rendering at the level's cap (all levels)",
+                "report",
+                str(sum(r.unfinished_at_cap for r in own)),
+                "—",
             ),
             (
                 DROPPED_TARGET.label,

@@ -31,6 +31,10 @@ STARTUP_TIMEOUT = 15.0
 LOCK_FILE = ".provider.lock"
 
 
+KEEP_ALIVE_S = 30
+"""Seconds an idle keep-alive connection stays open on the server side."""
+
+
 class ProviderStartError(RuntimeError):
     """The provider could not start (port taken, data dir unusable or in use)."""
 
@@ -105,6 +109,11 @@ class Provider:
             access_log=False,
             lifespan="off",
             timeout_graceful_shutdown=2,
+            # Longer than a client keeps an idle connection (httpx: 5 s, uvicorn's default
+            # here too): the client then always closes it first. At equal timeouts a client
+            # reused a connection the server was closing at that moment, and its request got
+            # no answer (seen under load, as dropped polls).
+            timeout_keep_alive=KEEP_ALIVE_S,
         )
         self._server = uvicorn.Server(uv_config)
         self._thread = threading.Thread(

@@ -79,3 +79,43 @@ def test_no_hint_rows_compare_with_the_fixed_poller_per_kind_and_length() -> Non
         ["no hint", "4.00 s", "300 ms", "7.5 %", "7.00", "4.00", "1.75"],
         ["no hint, no progress", "10.00 s", "1000 ms", "10.0 %", "9.00", "9.00", "1.00"],
     ]
+
+
+def test_figures_split_a_command_into_start_up_chain_and_tail() -> None:
+    from benchmarks.command import CommandRun
+    from benchmarks.wall import figures, timeline
+
+    jobs = [
+        _job("main", 1000.8, 1003.9),
+        _job("other", 1000.9, 1003.5),
+        _job("remix", 1004.0, 1007.1, source="main"),
+    ]
+    run = CommandRun("this commit", 0, wall_s=7.6, started_wall=1000.0, jobs=jobs)
+    f = figures(run)
+    assert f.startup_s == pytest.approx(0.8)
+    assert f.chain_s == pytest.approx(6.3)
+    assert f.tail_s == pytest.approx(0.5)
+    assert f.chain_ratio == pytest.approx(7.6 / 6.3)
+    assert f.serial_sum_s == pytest.approx(3.1 + 2.6 + 3.1)
+    rows = timeline(f)
+    assert rows[0][3] == "0.80 s"
+    assert rows[-1][1:4] == ["+7.10 s", "+7.60 s", "0.50 s"]
+    assert rows[3][5] == "job 1"  # the remix names its source
+
+
+def test_a_job_still_rendering_at_the_cap_is_not_lost() -> None:
+    from benchmarks.throughput import LevelResult, _merge, jobs_per_client
+
+    result = LevelResult(4, 4, stored_jobs=4)
+    facts = {
+        "wall_s": 3.0, "latencies": {"retrieve": [0.01]}, "accepted_ids": ["a", "b"],
+        "finished": 1, "refused_creates": 0, "errors": [], "transport_errors": [],
+        "loop_lags": [0.001], "unfinished_at_cap": 1,
+    }  # fmt: skip
+    _merge(result, facts)
+    _merge(result, {**facts, "accepted_ids": ["c", "d"], "unfinished_at_cap": 0, "wall_s": 4.0})
+    assert result.wall_s == 4.0
+    assert result.unfinished_at_cap == 1
+    # d ended without a download and was not running at the cap: lost; b was still rendering.
+    assert result.lost == 1
+    assert [jobs_per_client(n, 3) for n in (1, 10, 100, 1000)] == [3, 3, 1, 1]
