@@ -60,9 +60,9 @@ Fixtures
              ``jobs.created(p)`` as soon as the create answered; ``jobs.finished(p)`` once
              terminal (or timed out); ``jobs.completed(p)`` once completed with its content;
              each blocks and ``pytest.skip``s with the reason when it cannot deliver.
-             ``jobs.get(p)`` returns the ``FinishedJob`` whatever happened (``None`` if not
+             ``jobs.get(p)`` returns the ``PoolJob`` whatever happened (``None`` if not
              planned); ``jobs.all()`` every planned job, finished.
-             ``FinishedJob``: ``spec`` (purpose, encoding, fields sent, requested, variants),
+             ``PoolJob``: ``spec`` (purpose, encoding, fields sent, requested, variants),
              ``outcome`` (completed|failed|timeout|rejected|broken|skipped|error), ``reason``,
              ``video_id``, ``create`` (Response), ``created_wall``, ``polls``
              (``PollRecord(t, status_code, headers, body, exchange)``), ``observed`` (every Video
@@ -106,7 +106,7 @@ from conformance.budget import Budget
 from conformance.client import Client, ProviderFault, RunDeadlineExceeded, Throttled
 from conformance.config import Target
 from conformance.features import FeatureMap, Unsupported
-from conformance.jobs import FinishedJob, JobPool
+from conformance.jobs import JobPool, PoolJob
 from conformance.live import events
 from conformance.recording.replay import is_not_in_recording
 from conformance.redact import redact_text
@@ -177,17 +177,17 @@ class Jobs:
     def __init__(self, pool: JobPool) -> None:
         self.pool = pool
 
-    def get(self, purpose: str) -> FinishedJob | None:
+    def get(self, purpose: str) -> PoolJob | None:
         return self.pool.get(purpose)
 
-    def all(self) -> list[FinishedJob]:
+    def all(self) -> list[PoolJob]:
         return self.pool.all_jobs()
 
     def _planned(self, purpose: str) -> None:
         if not self.pool.planned(purpose):
             pytest.skip(f"no {purpose!r} job in this run (not needed by the selected checks)")
 
-    def created(self, purpose: str) -> FinishedJob:
+    def created(self, purpose: str) -> PoolJob:
         self._planned(purpose)
         job = self.pool.get_created(purpose)
         assert job is not None
@@ -195,14 +195,14 @@ class Jobs:
             pytest.skip(f"the {purpose!r} job was not created: {job.outcome} ({job.reason})")
         return job
 
-    def finished(self, purpose: str) -> FinishedJob:
+    def finished(self, purpose: str) -> PoolJob:
         job = self.created(purpose)
         self.pool.get(purpose)
         if job.outcome == "error":
             raise RuntimeError(f"the {purpose!r} job hit a harness error: {job.reason}")
         return job
 
-    def completed(self, purpose: str) -> FinishedJob:
+    def completed(self, purpose: str) -> PoolJob:
         job = self.finished(purpose)
         if not job.completed:
             pytest.skip(f"the {purpose!r} job did not complete: {job.outcome} {job.reason}".strip())

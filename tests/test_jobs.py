@@ -18,6 +18,7 @@ from conformance.catalog import CHECKS
 from conformance.client import Client
 from conformance.config import Target
 from conformance.jobs import JobPool, plan_jobs, settled_word
+from conformance.media import VideoProbe
 
 ALL = set(CHECKS)
 
@@ -135,7 +136,7 @@ def _pool(
         budget or Budget(target.budget),
         target,
         plan_jobs(target, selected, "t1"),
-        probe_video=lambda data: ("probed", len(data)),
+        probe_video=lambda data: VideoProbe(ok=False, error=f"probed {len(data)} bytes"),
         sdk_transport=sdk_transport(vendor),
     )
 
@@ -200,7 +201,7 @@ def test_pool_runs_the_chain_and_records_everything() -> None:
     assert main.early_content is not None and main.early_content.response.status == 400
     assert [p.body["status"] for p in main.polls][-1] == "completed"
     assert main.content is not None and main.content.content == b"MP4BYTES"
-    assert main.video_probe == ("probed", 8)
+    assert main.video_probe == VideoProbe(ok=False, error="probed 8 bytes")
     assert set(main.variants) == {"thumbnail", "spritesheet"}
     remix = pool.get("remix", timeout=10)
     assert remix is not None and remix.outcome == "completed"
@@ -310,7 +311,7 @@ def test_the_sdk_job_is_driven_by_openai_python_and_recorded() -> None:
     assert job is not None and job.outcome == "completed", job and job.reason
     assert job.sdk.video.status == "completed" and job.sdk.content == b"MP4BYTES"
     assert job.content is not None and job.content.status == 200
-    assert job.video_probe == ("probed", 8)
+    assert job.video_probe == VideoProbe(ok=False, error="probed 8 bytes")
     assert job.create is not None and job.create.exchange.method == "POST"
     assert "multipart/form-data" in (job.create.exchange.request_body or "")
     assert job.observed[0][0] == "create"

@@ -12,7 +12,7 @@ import pytest
 
 from conformance import contract
 from conformance.client import AuthMode, Response
-from conformance.jobs import FinishedJob
+from conformance.jobs import PoolJob
 from conformance.plugin import SuiteContext, VideoLedger
 
 
@@ -138,7 +138,7 @@ def envelope_problems(body: Any) -> list[str]:
     return problems
 
 
-def every_video(jobs: Iterable[FinishedJob], ledger: VideoLedger) -> list[tuple[str, Any]]:
+def every_video(jobs: Iterable[PoolJob], ledger: VideoLedger) -> list[tuple[str, Any]]:
     """(where, body) of every Video object a contract-following client would see in the run:
     pool creates and polls (except jobs that opted into a declared extension), plus the ledger."""
     seen: list[tuple[str, Any]] = []
@@ -149,7 +149,7 @@ def every_video(jobs: Iterable[FinishedJob], ledger: VideoLedger) -> list[tuple[
     return seen
 
 
-def contract_jobs(jobs: Iterable[FinishedJob]) -> list[FinishedJob]:
+def contract_jobs(jobs: Iterable[PoolJob]) -> list[PoolJob]:
     """The jobs whose requests stay within the contract (see ``JobSpec.uses_extension``)."""
     return [job for job in jobs if not job.spec.uses_extension]
 

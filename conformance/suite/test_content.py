@@ -7,12 +7,12 @@ import pytest
 from conformance import catalog, media
 from conformance.client import Response
 from conformance.features import FeatureMap
-from conformance.jobs import FinishedJob
+from conformance.jobs import PoolJob
 from conformance.plugin import CheckRecorder, Jobs
 from conformance.suite.support import describe, duration_tolerance, js
 
 
-def _downloaded(jobs: Jobs, check: CheckRecorder) -> tuple[FinishedJob, Response]:
+def _downloaded(jobs: Jobs, check: CheckRecorder) -> tuple[PoolJob, Response]:
     job = jobs.completed("main")
     if job.content_fault is not None:
         check.attach(job.content_fault.exchange)
@@ -25,17 +25,17 @@ def _downloaded(jobs: Jobs, check: CheckRecorder) -> tuple[FinishedJob, Response
     return job, job.content
 
 
-def _playable(jobs: Jobs, check: CheckRecorder) -> tuple[FinishedJob, media.VideoProbe]:
+def _playable(jobs: Jobs, check: CheckRecorder) -> tuple[PoolJob, media.VideoProbe]:
     job, response = _downloaded(jobs, check)
     if response.status != 200 or not response.content:
         pytest.skip(f"/content answered {response.status} (see VID-CONTENT-001)")
-    probe = job.video_probe or media.probe_video(response.content)
+    probe = job.probe()
     if not probe.ok:
         pytest.skip(f"the bytes do not decode (see VID-CONTENT-002): {probe.error}")
     return job, probe
 
 
-def _expected(job: FinishedJob, key: str) -> str | None:
+def _expected(job: PoolJob, key: str) -> str | None:
     requested = job.spec.requested.get(key)
     if requested is not None:
         return requested
@@ -58,7 +58,7 @@ def test_content_decodes(jobs: Jobs, check: CheckRecorder) -> None:
     job, response = _downloaded(jobs, check)
     if response.status != 200:
         pytest.skip(f"/content answered {response.status} (see VID-CONTENT-001)")
-    probe = job.video_probe or media.probe_video(response.content)
+    probe = job.probe()
     sniffed = media.sniff(response.content)
     assert probe.ok, (
         f"the {len(response.content)} bytes from /content are not a decodable video "

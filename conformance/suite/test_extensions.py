@@ -11,12 +11,12 @@ import pytest
 
 from conformance import catalog, media
 from conformance.config import Target
-from conformance.jobs import FinishedJob
+from conformance.jobs import PoolJob
 from conformance.plugin import CheckRecorder, Jobs, Unsupported
 from conformance.suite.support import describe, duration_tolerance, js
 
 
-def _accepted(jobs: Jobs, purpose: str, what: str, check: CheckRecorder) -> FinishedJob:
+def _accepted(jobs: Jobs, purpose: str, what: str, check: CheckRecorder) -> PoolJob:
     job = jobs.get(purpose)  # finished, whatever happened: a rejection is this check's failure
     if job is None or job.create is None:
         reason = f"{job.outcome} {job.reason}".strip() if job is not None else "not planned"
@@ -28,7 +28,7 @@ def _accepted(jobs: Jobs, purpose: str, what: str, check: CheckRecorder) -> Fini
     return job
 
 
-def _completed_probe(job: FinishedJob, what: str, check: CheckRecorder) -> media.VideoProbe:
+def _completed_probe(job: PoolJob, what: str, check: CheckRecorder) -> media.VideoProbe:
     assert job.outcome == "completed", (
         f"the job with the declared {what} ended {job.outcome} "
         f"({job.terminal_word or job.reason or 'no reason given'})"
@@ -39,7 +39,7 @@ def _completed_probe(job: FinishedJob, what: str, check: CheckRecorder) -> media
         f"{describe(response) if response is not None else 'nothing'}"
     )
     check.attach(response.exchange)
-    probe = job.video_probe or media.probe_video(response.content)
+    probe = job.probe()
     assert probe.ok, f"the video with the declared {what} does not decode: {probe.error}"
     return probe
 

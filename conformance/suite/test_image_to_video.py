@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import catalog, media
+from conformance import catalog
 from conformance.features import FeatureMap
 from conformance.plugin import CheckRecorder, Jobs
 from conformance.suite.support import describe
@@ -39,6 +39,6 @@ def test_image_reference_completes(jobs: Jobs, check: CheckRecorder, features: F
     assert response is not None, "the image-to-video job's content was not downloaded"
     check.attach(response.exchange)
     assert response.status == 200, f"/content of the image job answered {describe(response)}"
-    probe = job.video_probe or media.probe_video(response.content)
+    probe = job.probe()
     assert probe.ok, f"the image-to-video content is not a decodable video: {probe.error}"
     check.note(f"input_reference accepted; the job completed ({probe.width}x{probe.height})")

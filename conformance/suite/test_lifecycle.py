@@ -10,7 +10,7 @@ import pytest
 
 from conformance import catalog
 from conformance.config import Target
-from conformance.jobs import STATUSES, FinishedJob
+from conformance.jobs import STATUSES, PoolJob
 from conformance.plugin import CheckRecorder, Jobs, VideoLedger
 from conformance.suite.support import every_video, js
 
@@ -19,14 +19,14 @@ TERMINAL = ("completed", "failed")
 INTEGER_HEADER = re.compile(r"^[0-9]+$")
 
 
-def _created_jobs(jobs: Jobs) -> list[FinishedJob]:
+def _created_jobs(jobs: Jobs) -> list[PoolJob]:
     created = [j for j in jobs.all() if j.video_id]
     if not created:
         pytest.skip("no job was created in this run")
     return created
 
 
-def _followed_jobs(jobs: Jobs) -> list[FinishedJob]:
+def _followed_jobs(jobs: Jobs) -> list[PoolJob]:
     """Created jobs seen at least twice (create and a retrieve): a rule about how a job moves
     has no evidence from a job that was never retrieved."""
     followed = [j for j in _created_jobs(jobs) if len(j.observed) >= 2]

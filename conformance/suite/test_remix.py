@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import catalog, media
+from conformance import catalog
 from conformance.features import FeatureMap
 from conformance.plugin import CheckRecorder, Jobs
 from conformance.suite.support import describe, js
@@ -64,6 +64,6 @@ def test_remix_completes(jobs: Jobs, check: CheckRecorder, features: FeatureMap)
     assert response is not None, "the remix job's content was not downloaded"
     check.attach(response.exchange)
     assert response.status == 200, f"/content of the completed remix answered {describe(response)}"
-    probe = job.video_probe or media.probe_video(response.content)
+    probe = job.probe()
     assert probe.ok, f"the remix's content is not a decodable video: {probe.error}"
     check.note(f"the remix completed: {probe.width}x{probe.height}, {probe.frames} frames")

@@ -25,7 +25,7 @@ import pytest
 from conformance import catalog, media
 from conformance.client import Throttled
 from conformance.config import Target
-from conformance.jobs import SDK_FEATURES, FinishedJob
+from conformance.jobs import SDK_FEATURES, PoolJob
 from conformance.plugin import CheckRecorder, Jobs, SuiteContext, Unsupported, VideoLedger
 from conformance.provider.behaviour import CONTRACT_SIZES
 from conformance.report.model import Exchange
@@ -73,7 +73,7 @@ def _network(exc: Exception, what: str) -> RuntimeError:
     return RuntimeError(f"no answer to the SDK's {what}: {describe_sdk_error(exc)}")
 
 
-def _sdk_job(jobs: Jobs) -> tuple[FinishedJob, SdkJobRun]:
+def _sdk_job(jobs: Jobs) -> tuple[PoolJob, SdkJobRun]:
     """The pool's ``sdk`` job, finished, and what the SDK did with it (skips when not run)."""
     job = jobs.get("sdk")
     if job is None:
@@ -86,7 +86,7 @@ def _sdk_job(jobs: Jobs) -> tuple[FinishedJob, SdkJobRun]:
     return job, run
 
 
-def _judge_create_and_poll(job: FinishedJob, run: SdkJobRun) -> str:
+def _judge_create_and_poll(job: PoolJob, run: SdkJobRun) -> str:
     """What create_and_poll and download_content did, as a pass note (raises otherwise)."""
     if run.video is None:
         exc = run.error
@@ -116,7 +116,7 @@ def _judge_create_and_poll(job: FinishedJob, run: SdkJobRun) -> str:
         raise AssertionError(
             f"download_content of the completed job raised {describe_sdk_error(exc)}"
         )
-    probe = job.video_probe if job.video_probe is not None else media.probe_video(run.content)
+    probe = job.probe()
     assert probe.ok, (
         f"download_content returned {len(run.content)} bytes that are not a video "
         f"(looks like {media.sniff(run.content) or 'unknown data'}): {probe.error}"

@@ -1,0 +1,243 @@
+"""Planning: which jobs a run creates (``JobSpec``, one per purpose) for the selected checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from conformance.config import Target
+from conformance.jobs.model import VARIANTS
+
+SDK_FEATURES = ("list", "remix", "delete")
+"""The declared features VID-SDK-003 exercises through openai-python."""
+
+PURPOSES = (
+    "main",
+    "defaults",
+    "failing",
+    "remix",
+    "image",
+    "sdk",
+    "extension_seconds",
+    "extension_size",
+)
+"""Every job purpose, in reservation priority order."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job the run will create."""
+
+    purpose: str
+    encoding: str
+    """``json`` or ``multipart`` (``remix`` is always JSON, as the SDK sends it)."""
+    fields: dict[str, str]
+    """Exactly the body fields sent (a field left out is left out on purpose)."""
+    billed_seconds: int
+    description: str
+    source: str | None = None
+    """For a remix: the purpose of the job it remixes."""
+    with_image: bool = False
+    """Send an ``input_reference`` image file (multipart)."""
+    variants: tuple[str, ...] = ()
+    probe_early_content: bool = False
+    sdk_create: bool = False
+    """Created through openai-python (lax client); the raw answer is the create exchange."""
+    sdk_poll: bool = False
+    """Created, polled and downloaded by openai-python's own helpers (``create_and_poll``)."""
+    fallbacks: tuple[tuple[str, dict[str, str]], ...] = ()
+    """(encoding, fields) sent in turn while the vendor refuses with a 4xx (nothing was made,
+    so the reservation still covers the resend): the job tries something the contract allows
+    on purpose (a refusal is a finding of its own check) and the other checks still need it."""
+
+    @property
+    def uses_extension(self) -> bool:
+        """The job asks for a declared extension (a value beyond the contract) on purpose.
+
+        Its objects echo that value, so they are judged by the extension checks, not by the
+        contract's shape checks: a client written to the contract never sends such a request.
+        """
+        return self.purpose.startswith("extension_")
+
+    @property
+    def requested(self) -> dict[str, str | None]:
+        """model / size / seconds as requested (``None`` = omitted, so the default applies)."""
+        return {k: self.fields.get(k) for k in ("model", "size", "seconds")}
+
+
+def _needs(selected: set[str], *prefixes: str) -> bool:
+    return any(cid.startswith(p) for cid in selected for p in prefixes)
+
+
+def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> list[JobSpec]:
+    """The jobs a run with ``selected`` checks creates against ``target``, in priority order."""
+    ids = set(selected)
+    tag = f" [vc {run_tag}]" if run_tag else ""
+    # The main job uses the encoding openai-python sends (multipart) unless the profile rules it
+    # out, and falls back to the other one: a refused encoding is VID-CREATE-001/002's finding,
+    # never a reason to leave the lifecycle unjudged. The defaults job tries the other encoding.
+    main_enc = "multipart" if "multipart" in target.create_encodings else "json"
+    other_enc = "json" if main_enc == "multipart" else "multipart"
+    base: dict[str, str] = {"model": target.model} if target.model else {}
+    specs: list[JobSpec] = []
+    detect: list[JobSpec] = []
+    sdk_extended = [f for f in SDK_FEATURES if not target.denies(f)]
+    # VID-SDK-003 judges the pool's remix (sent through the SDK) and lists and deletes the SDK job.
+    sdk_remix = "remix" in sdk_extended and _needs(ids, "VID-SDK-003")
+
+    lifecycle_users = (
+        "VID-CREATE",
+        "VID-OBJ",
+        "VID-LIFE",
+        "VID-CONTENT",
+        "VID-AUTH",
+        "VID-LIST",
+        "VID-DEL",
+        "VID-REMIX",
+        "VID-EXP",
+        "VID-SDK-004",  # the openai-node oracle polls, downloads and lists the main job
+    )
+    if _needs(ids, *lifecycle_users) or sdk_remix:
+        variants = (
+            VARIANTS if not target.denies("variants") and _needs(ids, "VID-CONTENT-00") else ()
+        )
+        main_fields = {
+            **base,
+            "prompt": f"A paper boat drifting on a calm pond{tag}",
+            "size": target.main_size,
+            "seconds": target.main_seconds,
+        }
+        specs.append(
+            JobSpec(
+                purpose="main",
+                encoding=main_enc,
+                fields=main_fields,
+                fallbacks=((other_enc, main_fields),),
+                billed_seconds=int(target.main_seconds),
+                description=f"{main_enc} create with explicit size and seconds",
+                variants=variants,
+                probe_early_content=_needs(ids, "VID-CONTENT-005"),
+            )
+        )
+    if _needs(
+        ids, "VID-CREATE-001", "VID-CREATE-002", "VID-CREATE-004", "VID-CREATE-006", "VID-DEL"
+    ):
+        prompt = {"prompt": f"A lighthouse at dusk, waves below{tag}"}
+        specs.append(
+            JobSpec(
+                purpose="defaults",
+                encoding=other_enc,
+                # model, size and seconds are all optional in the contract: leave them all out.
+                # A refusal of the encoding (VID-CREATE-001/002) or of the missing model
+                # (VID-CREATE-006) must not cost the other checks their job: it is resent in
+                # the other encoding, then with the profile's model.
+                fields=prompt,
+                fallbacks=(
+                    *(((other_enc, {**base, **prompt}),) if base else ()),
+                    (main_enc, prompt),
+                    *(((main_enc, {**base, **prompt}),) if base else ()),
+                ),
+                billed_seconds=4,
+                description=f"{other_enc} create omitting model, size and seconds (defaults apply)",
+            )
+        )
+    if target.failing_prompt and _needs(ids, "VID-LIFE"):
+        specs.append(
+            JobSpec(
+                purpose="failing",
+                encoding=main_enc,
+                fields={
+                    **base,
+                    "prompt": target.failing_prompt,
+                    "size": target.main_size,
+                    "seconds": target.main_seconds,
+                },
+                billed_seconds=int(target.main_seconds),
+                description="create with the profile's failing_prompt (expected to fail)",
+            )
+        )
+    if (
+        not target.denies("remix")
+        and (_needs(ids, "VID-REMIX") or sdk_remix)
+        and specs
+        and specs[0].purpose == "main"
+    ):
+        (specs if target.declares("remix") else detect).append(
+            JobSpec(
+                purpose="remix",
+                encoding="json",
+                fields={"prompt": f"The same scene, now at night under the stars{tag}"},
+                billed_seconds=int(target.main_seconds),
+                description="remix of the main job once it completed (sent by openai-python)",
+                source="main",
+                sdk_create=True,
+            )
+        )
+    if not target.denies("image_to_video") and _needs(ids, "VID-I2V"):
+        (specs if target.declares("image_to_video") else detect).append(
+            JobSpec(
+                purpose="image",
+                encoding="multipart",
+                fields={
+                    **base,
+                    "prompt": f"The pictured scene slowly comes alive{tag}",
+                    "size": target.main_size,
+                    "seconds": target.main_seconds,
+                },
+                billed_seconds=int(target.main_seconds),
+                description="multipart create with an input_reference image file",
+                with_image=True,
+            )
+        )
+    if _needs(ids, "VID-SDK-001") or (sdk_extended and _needs(ids, "VID-SDK-003")):
+        specs.append(
+            JobSpec(
+                purpose="sdk",
+                encoding="multipart",  # openai-python sends every create as multipart
+                fields={
+                    **base,
+                    "prompt": f"A red balloon rising over rooftops{tag}",
+                    "size": target.main_size,
+                    "seconds": target.main_seconds,
+                },
+                billed_seconds=int(target.main_seconds),
+                description="openai-python create_and_poll, then download_content",
+                sdk_poll=True,
+            )
+        )
+    if target.extension_seconds and _needs(ids, "VID-EXT-001"):
+        secs = target.extension_seconds[0]
+        specs.append(
+            JobSpec(
+                purpose="extension_seconds",
+                encoding=main_enc,
+                fields={
+                    **base,
+                    "prompt": f"Clouds passing over hills{tag}",
+                    "size": target.main_size,
+                    "seconds": secs,
+                },
+                billed_seconds=int(secs) if secs.isdigit() else 20,
+                description=f"create with the declared extension seconds {secs!r}",
+            )
+        )
+    if target.extension_sizes and _needs(ids, "VID-EXT-002"):
+        size = target.extension_sizes[0]
+        specs.append(
+            JobSpec(
+                purpose="extension_size",
+                encoding=main_enc,
+                fields={
+                    **base,
+                    "prompt": f"A windmill turning slowly{tag}",
+                    "size": size,
+                    "seconds": target.main_seconds,
+                },
+                billed_seconds=int(target.main_seconds),
+                description=f"create with the declared extension size {size!r}",
+            )
+        )
+    # Jobs that find out whether an unmentioned feature is there come last: the budget is
+    # reserved in this order, and a claimed feature or the SDK oracle must never go without
+    # its job for the sake of a discovery.
+    return specs + detect
