@@ -145,6 +145,20 @@ class DeadlineBackend:
         self._backend.sleep(seconds)
 
 
+def deadline_transport2() -> Any:
+    """httpx2's transport (openai-python's HTTP stack) with the deadline-bound network backend.
+
+    Here rather than in ``sdk_transport``, which imports openai-python (most of a second): a
+    run builds this transport at start-up, before its first job, and needs the SDK only later.
+    """
+    import httpcore2
+    import httpx2
+
+    transport = httpx2.HTTPTransport()
+    transport._pool = deadline_pool(httpcore2, httpx2.create_ssl_context())
+    return transport
+
+
 def deadline_pool(core: Any, ssl_context: Any, **limits: Any) -> Any:
     """A ``core.ConnectionPool`` on a ``DeadlineBackend``; httpx and httpx2 offer no way to
     choose the backend, so their transports get this as ``_pool``."""

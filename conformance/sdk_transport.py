@@ -24,7 +24,6 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpcore2
 import httpx2
 
 from conformance.config import Target
@@ -34,8 +33,8 @@ from conformance.http_limits import (
     MAX_RESPONSE_HEADERS,
     BoundedDecoder,
     Overrun,
-    deadline_pool,
     deadline_scope,
+    deadline_transport2,
     media_deadline_s,
     target_media_cap,
 )
@@ -70,9 +69,7 @@ def _origin(url: str) -> tuple[str, str, int]:
 
 
 def _deadline_transport() -> httpx2.HTTPTransport:
-    transport = httpx2.HTTPTransport()
-    transport._pool = deadline_pool(httpcore2, httpx2.create_ssl_context())
-    return transport
+    return deadline_transport2()
 
 
 class GuardedTransport(httpx2.BaseTransport):

@@ -65,10 +65,10 @@ class Recorder(Wiring):
         # The recording sits on the same deadline-bound network the unrecorded clients use, so
         # recording changes nothing about how long a request may take.
         from conformance.client import _deadline_transport
-        from conformance.sdk_transport import _deadline_transport as _sdk_deadline_transport
+        from conformance.http_limits import deadline_transport2
 
         self.transport = RecordingTransport(self.har, _deadline_transport())
-        self._sdk = SdkRecordingTransport(self.har, _sdk_deadline_transport())
+        self._sdk = SdkRecordingTransport(self.har, deadline_transport2())
         self.sdk_transport = _Shared(self._sdk)
         self.http_adapter = RecordingAdapter(self.har)
 
