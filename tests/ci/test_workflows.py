@@ -90,7 +90,8 @@ def test_the_vendor_matrix_covers_every_vendor_profile() -> None:
     assert sorted(_matrix("all")) == vendors
     for vendor in vendors:
         assert _matrix(vendor) == [vendor]
-    dispatch = _workflow("conformance.yml")[True]["workflow_dispatch"]  # YAML 1.1 reads on: as True
+    triggers: dict[Any, Any] = _workflow("conformance.yml")
+    dispatch = triggers[True]["workflow_dispatch"]  # YAML 1.1 reads the key on: as True
     assert sorted(dispatch["inputs"]["profile"]["options"]) == sorted(["all", *vendors])
 
 
