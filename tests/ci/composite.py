@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -138,11 +138,13 @@ def run_composite(
     uses: Mapping[str, UsesHandler],
     env: Mapping[str, str] | None = None,
     base_path: str | None = None,
+    only: Collection[str] | None = None,
     timeout: float = 600,
 ) -> ActionRun:
     """Run the composite action in ``action_path`` (its ``action.yml``) with ``inputs``.
 
-    ``env`` is the caller step's ``env:``; ``base_path`` the runner's ``PATH`` before any step.
+    ``env`` is the caller step's ``env:``; ``base_path`` the runner's ``PATH`` before any step;
+    ``only`` the ids or names of the steps to run (the others are left out as if absent).
     """
     action = load_action(action_path / "action.yml")
     temp = workspace / ".runner"
@@ -172,6 +174,8 @@ def run_composite(
     for index, step in enumerate(action["runs"]["steps"]):
         step_id = step.get("id") or f"__step{index}"
         name = step.get("name") or step.get("uses") or step_id
+        if only is not None and not {step_id, name} & set(only):
+            continue
         if not condition(step.get("if"), contexts, status):
             runs.append(StepRun(step_id, name, ran=False))
             contexts["steps"][step_id] = {"outputs": {}, "outcome": "skipped"}

@@ -94,6 +94,109 @@ def test_the_gate_step_follows_the_run_and_the_input(
     assert ("::error::" in done.stdout) == (code == "")
 
 
+FAKE_CHECKER = """#!/usr/bin/env bash
+# Stands in for the checker: records its arguments, writes report.json as a run does.
+printf '%s\\n' "$@" > "$FAKE_ARGS"
+dir=""
+while [ $# -gt 0 ]; do if [ "$1" = --report-dir ]; then dir=$2; fi; shift; done
+if [ -n "$FAKE_VERDICT" ]; then
+  mkdir -p "$dir" && printf '{"verdict": "%s"}' "$FAKE_VERDICT" > "$dir/report.json"
+fi
+exit "$FAKE_EXIT"
+"""
+
+
+@pytest.mark.parametrize(
+    ("inputs", "argv", "outputs"),
+    [
+        ({}, ["--report-dir", "reports/reference"], ("reports/reference", "conformance-reference")),
+        (
+            {
+                "profile": "profiles/acme.toml",
+                "base-url": "https://acme.test/v1",
+                "budget": "3",
+                "max-video-seconds": "24",
+                "args": "--no-fuzz  --only VID-AUTH-*",
+            },
+            [
+                *("--profile", "profiles/acme.toml", "--base-url", "https://acme.test/v1"),
+                *("--max-jobs", "3", "--max-video-seconds", "24"),
+                *("--report-dir", "reports/acme", "--no-fuzz", "--only", "VID-AUTH-*"),
+            ],
+            ("reports/acme", "conformance-acme"),
+        ),
+        (
+            {
+                "profile": "sciforium",
+                "baseline": "known.yaml",
+                "report-dir": "out/x",
+                "artifact-name": "mine",
+            },
+            ["--profile", "sciforium", "--baseline", "known.yaml", "--report-dir", "out/x"],
+            ("out/x", "mine"),
+        ),
+    ],
+)
+@pytest.mark.parametrize(("exit_code", "verdict"), [("0", "conformant"), ("1", "nonconformant"),
+                                                    ("2", "")])  # fmt: skip
+def test_the_run_step_turns_inputs_into_flags_and_reports_outputs(
+    inputs: dict[str, str],
+    argv: list[str],
+    outputs: tuple[str, str],
+    exit_code: str,
+    verdict: str,
+    tmp_path: Path,
+) -> None:
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    (workspace / "known.yaml").write_text("checks: {}\n", encoding="utf-8")
+    (workspace / "VID-AUTH-x").write_text("", encoding="utf-8")  # a glob would match this
+    fake = tmp_path / "bin" / "video-conformance"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_CHECKER, encoding="utf-8")
+    fake.chmod(0o755)
+    env = {"FAKE_ARGS": str(tmp_path / "args"), "FAKE_EXIT": exit_code, "FAKE_VERDICT": verdict}
+    run = run_composite(
+        ROOT,
+        inputs=inputs,
+        workspace=workspace,
+        uses={},
+        env=env,
+        base_path=f"{fake.parent}:{Path(sys.executable).parent}:/usr/bin:/bin",
+        only={"run"},
+    )
+    step = run.step("run")
+    assert step.exit_code == 0, step.stderr  # the run step reports; the gate decides
+    assert (tmp_path / "args").read_text(encoding="utf-8").splitlines() == ["run", *argv]
+    assert step.outputs == {
+        "exit-code": exit_code,
+        "report-dir": outputs[0],
+        "artifact": outputs[1],
+        "verdict": verdict or "error",  # no report.json: no verdict
+    }
+    assert run.commands("notice") == []
+
+
+def test_a_missing_baseline_is_a_notice_and_not_passed_on(tmp_path: Path) -> None:
+    fake = tmp_path / "bin" / "video-conformance"
+    fake.parent.mkdir()
+    fake.write_text(FAKE_CHECKER, encoding="utf-8")
+    fake.chmod(0o755)
+    run = run_composite(
+        ROOT,
+        inputs={"baseline": "baselines/none.yaml"},
+        workspace=tmp_path,
+        uses={},
+        env={"FAKE_ARGS": str(tmp_path / "args"), "FAKE_EXIT": "1", "FAKE_VERDICT": "partial"},
+        base_path=f"{fake.parent}:{Path(sys.executable).parent}:/usr/bin:/bin",
+        only={"run"},
+    )
+    assert "--baseline" not in (tmp_path / "args").read_text(encoding="utf-8").splitlines()
+    assert run.commands("notice") == [
+        "::notice::baseline baselines/none.yaml not found: every MUST/SHOULD failure gates this run"
+    ]
+
+
 class Uploads:
     """Stands in for actions/upload-artifact: records each upload's inputs."""
 
