@@ -151,9 +151,20 @@ def test_the_recipe_installs_the_checker_and_makes_the_user(
     assert not image.path("/wheels").exists()  # the wheels do not stay in the image
     user = stages[-1].last("USER")
     assert user is not None
-    added = [r for r in image.recorded if r[0] == "useradd"]
-    # The uid USER names is the one the recipe creates (else the image runs as a ghost).
-    assert any(user.args in (r[-1], *r) and "--uid" in r for r in added), image.recorded
+    # The user USER names (by name or uid) is one the recipe creates, else the image runs as
+    # a user without a home; and it owns WORKDIR, where the reports are written.
+    names: set[str] = set()
+    for record in image.recorded:
+        if record[0] == "useradd":
+            account = {record[-1]}
+            if "--uid" in record:
+                account.add(record[record.index("--uid") + 1])
+            if user.args in account:
+                names = account
+    assert names, image.recorded
+    workdir = str(image.path(image.workdir))
+    owned = [r for r in image.recorded if r[0] == "chown" and r[-1] == workdir]
+    assert any(r[-2].split(":")[0] in names for r in owned), image.recorded
     assert image.path(image.workdir).is_dir()
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.ci.composite import parse_file_commands
-from tests.ci.dockerfile import BuiltStage, Instruction, env_pairs, parse
+from tests.ci.dockerfile import BuiltStage, Instruction, build, env_pairs, parse
 from tests.ci.expressions import ExpressionError, Status, condition, evaluate, interpolate
 
 CONTEXTS = {
@@ -96,3 +96,43 @@ def test_absolute_paths_move_under_the_stage_root_and_urls_do_not(tmp_path: Path
     )
     assert stage.path("spec") == tmp_path / "src/spec"
     assert stage.path("/work") == tmp_path / "work"
+
+
+def _no_python(path: Path) -> Path:
+    # The recipes below need no Python: an empty bin stands for the base image's.
+    (path / "bin").mkdir(parents=True)
+    return path / "bin"
+
+
+def test_a_recipe_copies_between_stages_and_records_user_administration(tmp_path: Path) -> None:
+    context = tmp_path / "context"
+    context.mkdir()
+    (context / "a.txt").write_text("x", encoding="utf-8")
+    stages = parse(
+        "FROM python:3.11-slim AS build\nWORKDIR /src\nCOPY a.txt ./\n"
+        "RUN test -f /src/a.txt && mkdir /out && cp a.txt /out/\n"
+        "FROM python:3.11-slim\nCOPY --from=build /out /copied\n"
+        "RUN useradd --uid 7 u && chown u /copied\nUSER 7\n"
+    )
+    built = build(stages, context, tmp_path / "built", _no_python, "/usr/bin:/bin")
+    final = built[1]
+    assert final.path("/copied/a.txt").read_text(encoding="utf-8") == "x"
+    assert final.recorded == [
+        ["useradd", "--uid", "7", "u"],
+        ["chown", "u", str(final.path("/copied"))],
+    ]
+    assert final.user == "7"
+
+
+@pytest.mark.parametrize(
+    ("dockerfile", "error", "message"),
+    [
+        ("FROM x:1.0\nRUN false\n", RuntimeError, "line 2: RUN exited 1"),
+        ("FROM x:1.0\nCOPY missing.txt ./\n", FileNotFoundError, "missing.txt"),
+    ],
+)
+def test_a_broken_recipe_fails_the_build(
+    dockerfile: str, error: type[Exception], message: str, tmp_path: Path
+) -> None:
+    with pytest.raises(error, match=message):
+        build(parse(dockerfile), tmp_path, tmp_path / "built", _no_python, "/usr/bin:/bin")
