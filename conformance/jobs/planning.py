@@ -13,11 +13,10 @@ SDK_FEATURES = ("list", "remix", "delete")
 
 PURPOSES = (
     "main",
-    "defaults",
+    "sdk",
     "failing",
     "remix",
     "image",
-    "sdk",
     "extension_seconds",
     "extension_size",
 )
@@ -73,16 +72,16 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
     """The jobs a run with ``selected`` checks creates against ``target``, in priority order."""
     ids = set(selected)
     tag = f" [vc {run_tag}]" if run_tag else ""
-    # The main job uses the encoding openai-python sends (multipart) unless the profile rules it
-    # out, and falls back to the other one: a refused encoding is VID-CREATE-001/002's finding,
-    # never a reason to leave the lifecycle unjudged. The defaults job tries the other encoding.
+    # The main job is sent as JSON first, whatever the profile documents: a refused JSON create
+    # is VID-CREATE-001's finding, never a reason to leave the lifecycle unjudged, so it falls
+    # back to multipart. Multipart is judged on the ``sdk`` job (openai-python sends every
+    # create as multipart). The other jobs use the first documented encoding.
     main_enc = "multipart" if "multipart" in target.create_encodings else "json"
-    other_enc = "json" if main_enc == "multipart" else "multipart"
     base: dict[str, str] = {"model": target.model} if target.model else {}
     specs: list[JobSpec] = []
     detect: list[JobSpec] = []
     sdk_extended = [f for f in SDK_FEATURES if not target.denies(f)]
-    # VID-SDK-003 judges the pool's remix (sent through the SDK) and lists and deletes the SDK job.
+    # VID-SDK-003 judges the pool's remix (sent through the SDK), then lists and deletes it.
     sdk_remix = "remix" in sdk_extended and _needs(ids, "VID-SDK-003")
 
     lifecycle_users = (
@@ -110,35 +109,34 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
         specs.append(
             JobSpec(
                 purpose="main",
-                encoding=main_enc,
+                encoding="json",
                 fields=main_fields,
-                fallbacks=((other_enc, main_fields),),
+                fallbacks=(("multipart", main_fields),),
                 billed_seconds=int(target.main_seconds),
-                description=f"{main_enc} create with explicit size and seconds",
+                description="json create with explicit size and seconds (multipart if refused)",
                 variants=variants,
                 probe_early_content=_needs(ids, "VID-CONTENT-005"),
             )
         )
-    if _needs(
-        ids, "VID-CREATE-001", "VID-CREATE-002", "VID-CREATE-004", "VID-CREATE-006", "VID-DEL"
-    ):
-        prompt = {"prompt": f"A lighthouse at dusk, waves below{tag}"}
+    sdk_users = ("VID-CREATE-002", "VID-CREATE-004", "VID-CREATE-006", "VID-DEL", "VID-SDK-001")
+    if _needs(ids, *sdk_users) or (sdk_extended and _needs(ids, "VID-SDK-003")):
+        prompt = {"prompt": f"A red balloon rising over rooftops{tag}"}
         specs.append(
             JobSpec(
-                purpose="defaults",
-                encoding=other_enc,
-                # model, size and seconds are all optional in the contract: leave them all out.
-                # A refusal of the encoding (VID-CREATE-001/002) or of the missing model
-                # (VID-CREATE-006) must not cost the other checks their job: it is resent in
-                # the other encoding, then with the profile's model.
+                purpose="sdk",
+                encoding="multipart",  # openai-python sends every create as multipart
+                # model, size and seconds are all optional in the contract: an integrator's
+                # shortest call leaves them all out. A refusal of the missing model
+                # (VID-CREATE-006) must not cost the other checks their job: it is resent
+                # with the profile's model.
                 fields=prompt,
-                fallbacks=(
-                    *(((other_enc, {**base, **prompt}),) if base else ()),
-                    (main_enc, prompt),
-                    *(((main_enc, {**base, **prompt}),) if base else ()),
+                fallbacks=((("multipart", {**base, **prompt}),) if base else ()),
+                billed_seconds=4,  # the contract's default duration
+                description=(
+                    "openai-python create_and_poll with only the prompt (defaults apply), "
+                    "then download_content"
                 ),
-                billed_seconds=4,
-                description=f"{other_enc} create omitting model, size and seconds (defaults apply)",
+                sdk_poll=True,
             )
         )
     if target.failing_prompt and _needs(ids, "VID-LIFE"):
@@ -187,22 +185,6 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 billed_seconds=int(target.main_seconds),
                 description="multipart create with an input_reference image file",
                 with_image=True,
-            )
-        )
-    if _needs(ids, "VID-SDK-001") or (sdk_extended and _needs(ids, "VID-SDK-003")):
-        specs.append(
-            JobSpec(
-                purpose="sdk",
-                encoding="multipart",  # openai-python sends every create as multipart
-                fields={
-                    **base,
-                    "prompt": f"A red balloon rising over rooftops{tag}",
-                    "size": target.main_size,
-                    "seconds": target.main_seconds,
-                },
-                billed_seconds=int(target.main_seconds),
-                description="openai-python create_and_poll, then download_content",
-                sdk_poll=True,
             )
         )
     if target.extension_seconds and _needs(ids, "VID-EXT-001"):

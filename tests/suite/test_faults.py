@@ -30,7 +30,7 @@ CASES: dict[str, set[str]] = {
     "multipart-create-refused": {"VID-CREATE-002", "VID-I2V-001", "VID-SDK-001"},
     "create-201": {"VID-CREATE-003"},
     "default-seconds-8": {"VID-CREATE-004"},
-    # the defaults job is resent with the model, so only the model check fails
+    # the SDK job is resent with the model, so only the model check fails
     "model-required": {"VID-CREATE-006"},
     # every job reports the wrong size, the one created with the default size included
     "size-echo-wrong": {"VID-CREATE-004", "VID-CREATE-005"},
