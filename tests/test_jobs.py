@@ -17,7 +17,7 @@ from conformance.budget import Budget, BudgetLimits
 from conformance.catalog import CHECKS
 from conformance.client import Client
 from conformance.config import Target
-from conformance.jobs import JobPool, plan_jobs, settled_word
+from conformance.jobs import PURPOSES, JobPool, plan_jobs, settled_word
 from conformance.media import VideoProbe
 
 ALL = set(CHECKS)
@@ -431,3 +431,11 @@ def test_sdk_003_alone_plans_the_sdk_job_and_the_remix_it_judges() -> None:
     none = frozenset({"remix", "list", "delete"})
     assert plan_jobs(_target(features=frozenset(), absent_features=none), {"VID-SDK-003"}) == []
     assert plan_jobs(_target(), {"VID-SDK-002"}) == []
+
+
+def test_every_catalogue_job_is_a_pool_purpose() -> None:
+    # plan_jobs reads Check.jobs: a purpose it does not know would silently plan nothing.
+    declared = {p for check in CHECKS.values() for p in check.jobs}
+    assert declared <= set(PURPOSES), declared - set(PURPOSES)
+    # and every purpose is some check's own (none is planned for nothing)
+    assert set(PURPOSES) == declared
