@@ -48,13 +48,14 @@ Fixtures
              A check that creates a job by other means reserves budget itself and
              appends the id to ``ctx.created_by_checks`` for the end-of-run clean-up.
 ``jobs``     ``Jobs`` over the job pool. Purposes (``jobs.JobSpec.purpose``):
-             ``main`` (first declared encoding, explicit model/size/seconds; early /content
-             probe; thumbnail+spritesheet downloaded when ``variants`` is declared),
-             ``defaults`` (second encoding, size and seconds omitted), ``failing`` (profile's
-             ``failing_prompt``), ``remix`` (remix of ``main`` once completed, sent by
-             openai-python), ``image`` (multipart with an ``input_reference`` JPEG), ``sdk``
-             (openai-python's ``create_and_poll`` + ``download_content``; ``job.sdk`` keeps
-             what the SDK returned or raised), ``extension_seconds``,
+             ``main`` (JSON, multipart if refused; explicit model/size/seconds; early
+             /content probe; thumbnail+spritesheet downloaded when ``variants`` is declared),
+             ``failing`` (profile's ``failing_prompt``), ``remix`` (remix of ``main`` once
+             completed, sent by openai-python), ``image`` (multipart with an
+             ``input_reference`` JPEG), ``sdk`` (openai-python's ``create_and_poll`` with only
+             the prompt, so the defaults apply, resent with the model if refused, then
+             ``download_content``; ``job.sdk`` keeps what the SDK returned or raised),
+             ``extension_seconds``,
              ``extension_size`` (first declared extension value). A purpose is planned only
              when a selected check needs it and the profile declares the feature.
              ``jobs.created(p)`` as soon as the create answered; ``jobs.finished(p)`` once
@@ -85,8 +86,9 @@ Fixtures
              a check created outside ``probes`` so the end-of-run clean-up deletes them).
 
 Ordering markers: ``@pytest.mark.late`` runs after the ordinary checks (aggregating checks,
-expiry waits); ``@pytest.mark.destructive`` runs last (delete: the ``defaults`` job is planned
-for the VID-DEL checks and is theirs to delete). Never rely on file order.
+expiry waits); ``@pytest.mark.destructive`` runs last (delete: the VID-DEL checks delete a
+finished job no other check needs any more, the ``sdk`` job unless VID-SDK-003 deleted it).
+Never rely on file order.
 """
 
 from __future__ import annotations

@@ -43,8 +43,8 @@ def test_only_runs_the_selected_checks(tmp_path: Path) -> None:
     assert outcomes(result, "passed") == {"VID-CREATE-001", "VID-ERR-001"}
     others = [c for c in result.report.checks if c.id.startswith("VID-") and c.outcome != "passed"]
     assert all(c.outcome == "skipped" and c.message == DESELECTED for c in others)
-    # only what the selection needs was created: the main and the defaults job
-    assert {j.purpose for j in result.report.jobs} == {"main", "defaults"}
+    # only what the selection needs was created: the main job (JSON first)
+    assert {j.purpose for j in result.report.jobs} == {"main"}
 
 
 @pytest.mark.parametrize(
@@ -78,24 +78,24 @@ def test_cli_errors_are_one_line(
 def test_plan_prints_jobs_and_cost(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["plan", "--profile", "openai"]) == 0
     out = capsys.readouterr().out
-    # main, defaults, remix, image and the SDK checks' job: 5 x 4 s at 0.10/s
+    # main, remix, image and the SDK job (the defaults are judged on it): 4 x 4 s at 0.10/s
     assert "main" in out and "remix" in out and "sdk" in out
-    assert "5 job(s), 20 s of video, $2.00 USD (at 0.1 USD/s)" in out
+    assert "4 job(s), 16 s of video, $1.60 USD (at 0.1 USD/s)" in out
     # the property phase sends only invalid creates here: billed only if wrongly accepted
     assert "could bill up to 3 job(s)" in out
-    assert "at most 8 job(s)" in out
+    assert "at most 7 job(s)" in out
 
 
 def test_plan_counts_the_property_phase_jobs(capsys: pytest.CaptureFixture[str]) -> None:
     # The reference profile opts into billable generation: the phase may use the whole rest.
     assert cli.main(["plan", "--profile", "reference"]) == 0
     out = capsys.readouterr().out
-    assert "6 job(s), 24 s of video, $0.00 USD" in out
-    assert "up to 34 more job(s), 376 s of video" in out
+    assert "5 job(s), 20 s of video, $0.00 USD" in out
+    assert "up to 35 more job(s), 380 s of video" in out
     assert "at most 40 job(s), 400 s of video in all" in out
     assert cli.main(["plan", "--profile", "reference", "--no-fuzz"]) == 0
     out = capsys.readouterr().out
-    assert "property phase: off" in out and "at most 6 job(s), 24 s" in out
+    assert "property phase: off" in out and "at most 5 job(s), 20 s" in out
 
 
 def test_run_help_groups_its_options(capsys: pytest.CaptureFixture[str]) -> None:
