@@ -9,14 +9,11 @@ suite is derived from: ``api §N`` is the normative API description (openai-vide
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-from conformance.report.model import CheckResult, Level, Outcome
-
-if TYPE_CHECKING:
-    from conformance.impact import Impact
+from conformance.report.results import CheckResult, Level, Outcome
 
 CORE_FEATURES = ("create", "object", "lifecycle", "content", "validation", "errors", "auth")
 EXTENDED_FEATURES = (
@@ -604,13 +601,6 @@ CHECKS: dict[str, Check] = {c.id: c for c in _CHECKS}
 def get(check_id: str) -> Check:
     """The catalogue entry for ``check_id``; ``KeyError`` for an unknown id."""
     return CHECKS[check_id]
-
-
-def breaks(check_id: str) -> Impact | None:
-    """The client classes a failure of ``check_id`` breaks, and what their users see."""
-    from conformance import impact  # impact reads the catalogues; import late, not in a cycle
-
-    return impact.breaks(check_id)
 
 
 def check(check_id: str) -> pytest.MarkDecorator:

@@ -33,7 +33,6 @@ from typing import Any, Protocol, TypeVar
 from conformance.budget import Budget, Reservation
 from conformance.client import (
     Client,
-    ErrorSeen,
     ProviderFault,
     Response,
     Throttled,
@@ -710,10 +709,7 @@ class JobPool:
                 raise ProviderFault(f"openai-python's remix got no usable answer: {what}")
             raise Unreachable(f"openai-python's remix got no answer: {what}")
         response = raw.as_response()
-        if response.status >= 400:
-            self.client.error_responses.append(
-                ErrorSeen("remix", response.status, response.json(), response.exchange)
-            )
+        self.client.note_error("remix", response)
         return response
 
     def _run_sdk_job(self, job: FinishedJob, reservation: Reservation) -> None:

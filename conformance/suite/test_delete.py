@@ -10,10 +10,15 @@ from __future__ import annotations
 import pytest
 
 from conformance import catalog, contract
-from conformance.client import Client
-from conformance.features import FeatureMap
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext
-from conformance.suite.support import describe, js
+from conformance.suite.kit import (
+    CheckRecorder,
+    Client,
+    FeatureMap,
+    Jobs,
+    SuiteContext,
+    describe,
+    js,
+)
 
 
 @pytest.mark.destructive
@@ -25,14 +30,12 @@ def test_delete_answers_deleted_object(
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("delete")
     job = jobs.finished("defaults")
     if job.outcome not in ("completed", "failed") or job.video_id is None:
         pytest.skip(f"the defaults job did not finish ({job.outcome}); only finished ones are")
     response = client.delete(job.video_id)
     if response.ok:
-        ctx.shared.setdefault("deleted", []).append(job.video_id)
-        ctx.shared.setdefault("delete_bodies", []).append(response.json())
+        ctx.deleted.append(job.video_id)
     # The job exists (it just finished), so "no such route" cannot be "no such video".
     features.judge_route("delete", response, f"DELETE of the finished job {job.video_id}")
     assert response.ok, f"DELETE of a finished job answered {describe(response)}"
@@ -56,9 +59,8 @@ def test_deleted_video_is_gone(
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("delete")
     job = jobs.finished("defaults")
-    if job.video_id is None or job.video_id not in ctx.shared.get("deleted", []):
+    if job.video_id is None or job.video_id not in ctx.deleted:
         pytest.skip("the defaults job was not deleted (see VID-DEL-001)")
     retrieve = client.retrieve(job.video_id)
     content = client.content(job.video_id, follow_redirects=False)
