@@ -121,7 +121,9 @@ class PhaseState:
         """Room in the run's budget for ``case`` of a billable operation, or ``None``."""
         if op == "createVideo":
             body = case.body if isinstance(case.body, dict) else {}
-            seconds = CONTRACT_SECONDS.get(str(body.get("seconds", "4")), WORST_CASE_SECONDS)
+            seconds = CONTRACT_SECONDS.get(
+                str(body.get("seconds", contract.DEFAULT_SECONDS)), WORST_CASE_SECONDS
+            )
         else:
             seconds = REMIX_SECONDS
         return self.ctx.budget.reserve(seconds, f"{purpose}: {case.operation.label}")
