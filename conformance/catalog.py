@@ -12,14 +12,11 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pytest
 
-from conformance.report.model import CheckResult, Level, Outcome
-
-if TYPE_CHECKING:
-    from conformance.impact import Impact
+from conformance.report.results import CheckResult, Level, Outcome
 
 CORE_FEATURES = ("create", "object", "lifecycle", "content", "validation", "errors", "auth")
 EXTENDED_FEATURES = (
@@ -772,13 +769,6 @@ def fingerprint(checks: Iterable[Check]) -> str:
 def get(check_id: str) -> Check:
     """The catalogue entry for ``check_id``; ``KeyError`` for an unknown id."""
     return CHECKS[check_id]
-
-
-def breaks(check_id: str) -> Impact | None:
-    """The client classes a failure of ``check_id`` breaks, and what their users see."""
-    from conformance import impact  # impact reads the catalogues; import late, not in a cycle
-
-    return impact.breaks(check_id)
 
 
 def check(check_id: str) -> pytest.MarkDecorator:

@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from conformance import SUITE_VERSION, __version__, catalog
 from conformance.budget import Budget
@@ -27,11 +26,12 @@ from conformance.errors import HarnessError
 from conformance.features import FeatureMap
 from conformance.interrupt import RunInterrupted, StopRequest, stop_on_signals
 from conformance.jobs import JobPool, plan_jobs
-from conformance.plugin import PYTEST_HTML, SuiteContext, run_suite
+from conformance.plugin import DESELECTED, PYTEST_HTML, run_suite
 from conformance.provider.behaviour import Behaviour
 from conformance.recording.wiring import Recorder, Wiring
 from conformance.redact import redact_text, register_secret
-from conformance.report.model import CheckResult, Report
+from conformance.report.model import Billing, CheckResult, FuzzSection, Report
+from conformance.suite.context import SuiteContext
 
 BUNDLED_TTL_S = 3
 """Content expiry of the bundled provider: short, so the expiry check runs within the run."""
@@ -68,6 +68,17 @@ class RunOptions:
     wiring: Wiring | None = field(default=None, repr=False)
     """Transports, waits and run tag (``recording.wiring``); default: record ``transcript.har``
     when reports are written, else the plain network."""
+
+
+@dataclass
+class _Phases:
+    """What the run's phases leave for the report, also when the run is interrupted."""
+
+    fuzz: FuzzSection = field(default_factory=FuzzSection)
+    fuzz_ids: list[str] = field(default_factory=list)
+    """Ids of jobs the property phase created, for the clean-up."""
+    partial_checks: list[CheckResult] | None = None
+    """The results once the suite ran (an interruption after it keeps them)."""
 
 
 @dataclass
@@ -152,7 +163,7 @@ def _property_phase(
     pool: JobPool,
     options: RunOptions,
     wiring: Wiring,
-) -> tuple[list[CheckResult], dict[str, Any], list[str]]:
+) -> tuple[list[CheckResult], FuzzSection, list[str]]:
     """Run the schemathesis phase; returns its checks, the report's fuzz facts, created ids."""
     from conformance.fuzz import PropertyContext, run_property_phase
 
@@ -179,12 +190,12 @@ def _property_phase(
                 http_adapter=wiring.http_adapter,
             )
         )
-    facts = {
-        "seed": result.seed,
-        "requests_per_operation": result.requests_per_operation,
-        "billable_jobs": result.billable_jobs,
-        "duration_s": result.duration_s,
-    }
+    facts = FuzzSection(
+        seed=result.seed,
+        requests_per_operation=result.requests_per_operation,
+        billable_jobs=result.billable_jobs,
+        duration_s=result.duration_s,
+    )
     return list(result.checks), facts, list(result.created_video_ids)
 
 
@@ -255,8 +266,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         )
         harness_errors: list[str] = []
         complete = True
-        fuzz_facts: dict[str, Any] = {}
-        extra_ids: list[str] = []
+        phases = _Phases()
         checks: list[CheckResult] = []
         try:
             unreachable = _reachable(client)
@@ -265,11 +275,12 @@ def execute(target: Target, options: RunOptions) -> RunResult:
                 complete = False
                 checks = _all_skipped(selected, unreachable)
             else:
-                checks = _run_phases(live, client, budget, pool, ctx, options, stop_request, wiring)
-                fuzz_facts, extra_ids = ctx.shared.pop("fuzz_facts"), ctx.shared.pop("fuzz_ids")
+                checks = _run_phases(
+                    live, client, budget, pool, ctx, options, stop_request, wiring, phases
+                )
         except RunInterrupted:
             complete = False
-            checks = ctx.shared.get("partial_checks") or _all_skipped(
+            checks = phases.partial_checks or _all_skipped(
                 selected, "not run: the run was interrupted"
             )
             harness_errors.append("the run was interrupted before it finished")
@@ -289,8 +300,8 @@ def execute(target: Target, options: RunOptions) -> RunResult:
                 client.run_ends_at = time.monotonic() + CLEANUP_GRACE_S
             delete_state = features.state("delete")
             cleanup_notes = pool.cleanup(
-                [*ctx.created_by_checks, *extra_ids],
-                keep=ctx.shared.get("keep_ids", []),
+                [*ctx.created_by_checks, *phases.fuzz_ids],
+                keep=ctx.keep_ids,
                 delete_offered={"absent": False, "denied": False}.get(delete_state),
             )
         report = Report(
@@ -305,17 +316,17 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             duration_s=time.monotonic() - started,
             checks=checks,
             jobs=pool.job_records(),
-            billing={
-                "jobs_created": budget.jobs_created,
-                "billable_seconds": budget.billable_seconds,
-                "estimated_cost": budget.estimated_cost,
-                "max_jobs": live.budget.max_jobs,
-                "max_video_seconds": live.budget.max_video_seconds,
-                "refused_by_budget": list(budget.refusals),
-                "cleanup": cleanup_notes,
-            },
-            fuzz=fuzz_facts,
-            deferred=list(ctx.shared.get("deferred", [])),
+            billing=Billing(
+                jobs_created=budget.jobs_created,
+                billable_seconds=budget.billable_seconds,
+                estimated_cost=budget.estimated_cost,
+                max_jobs=live.budget.max_jobs,
+                max_video_seconds=live.budget.max_video_seconds,
+                refused_by_budget=list(budget.refusals),
+                cleanup=cleanup_notes,
+            ),
+            fuzz=phases.fuzz,
+            deferred=list(ctx.deferred),
             features=features.to_report(),
             flow_control={
                 "throttled": client.throttles + _sdk_throttles(pool),
@@ -349,25 +360,24 @@ def _run_phases(
     options: RunOptions,
     stop_request: StopRequest,
     wiring: Wiring,
+    phases: _Phases,
 ) -> list[CheckResult]:
-    """Jobs, property phase and suite, in that order; the fuzz facts go to ``ctx.shared``."""
-    ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = {}, []
+    """Jobs, property phase and suite, in that order; what they leave goes to ``phases``."""
     pool.start()
     _discover_list(client, ctx.features)
     # The property phase runs while the jobs render: what it probes is mostly free and needs no
     # job, so against a real vendor (jobs take minutes) it costs no wall time, and the completed
     # job it needs for the 200 paths is still fresh when it gets there.
     if options.fuzz:
-        fuzz_checks, fuzz_facts, extra_ids = _property_phase(
+        fuzz_checks, phases.fuzz, phases.fuzz_ids = _property_phase(
             live, client, budget, pool, options, wiring
         )
-        ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = fuzz_facts, extra_ids
     else:
         fuzz_checks = _fuzz_skipped("property phase disabled (--no-fuzz)")
-        ctx.shared["fuzz_facts"] = {"skipped": "disabled (--no-fuzz)"}
+        phases.fuzz = FuzzSection(skipped="disabled (--no-fuzz)")
     stop_request.raise_if_stopped()
     checks = run_suite(ctx)
-    ctx.shared["partial_checks"] = checks + (
+    phases.partial_checks = checks + (
         _fuzz_skipped("not run: the run was interrupted")
         if stop_request.signum is not None
         else fuzz_checks
@@ -388,8 +398,6 @@ def _sdk_throttles(pool: JobPool) -> int:
 
 def _all_skipped(selected: set[str], reason: str) -> list[CheckResult]:
     """Every check, skipped with ``reason`` (deselected ones say so): the report stays whole."""
-    from conformance.plugin import DESELECTED
-
     out = [
         entry.result("skipped", reason if entry.id in selected else DESELECTED)
         for entry in catalog.CHECKS.values()

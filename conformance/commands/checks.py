@@ -6,9 +6,9 @@ import argparse
 import json
 
 from conformance import SUITE_VERSION, traceability
-from conformance.catalog import CHECKS, CORE_FEATURES, FEATURES, Check, breaks
+from conformance.catalog import CHECKS, CORE_FEATURES, FEATURES, Check
 from conformance.fuzz.catalog import PROPERTY_CHECKS
-from conformance.impact import CLIENT_NAMES
+from conformance.impact import CLIENT_NAMES, breaks
 
 
 def catalogue() -> list[Check]:

@@ -28,9 +28,7 @@ control), ``follow`` (polling), ``cleanup`` (deleting what the run created).
 """
 
 from conformance.jobs.model import (
-    STATUSES,
     TERMINAL,
-    VARIANTS,
     CreateAttempt,
     EarlyContent,
     PollRecord,
@@ -43,9 +41,7 @@ from conformance.jobs.pool import JobPool
 __all__ = [
     "PURPOSES",
     "SDK_FEATURES",
-    "STATUSES",
     "TERMINAL",
-    "VARIANTS",
     "CreateAttempt",
     "EarlyContent",
     "JobPool",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from conformance.catalog import CHECKS
 from conformance.config import Target
-from conformance.jobs.model import VARIANTS
+from conformance.contract import VARIANTS
 
 SDK_FEATURES = ("list", "remix", "delete")
 """The declared features VID-SDK-003 exercises through openai-python."""
@@ -22,6 +22,9 @@ PURPOSES = (
     "extension_size",
 )
 """Every job purpose, in reservation priority order."""
+
+EXTRA_VARIANTS = tuple(v for v in VARIANTS if v != VARIANTS[0])
+"""The ``/content`` variants besides the video itself (the spec lists the default first)."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
 
     if "main" in needed:
         judges_variants = any(c in CHECKS and CHECKS[c].feature == "variants" for c in ids)
-        variants = VARIANTS if not target.denies("variants") and judges_variants else ()
+        variants = EXTRA_VARIANTS if not target.denies("variants") and judges_variants else ()
         main_fields = {
             **base,
             "prompt": f"A paper boat drifting on a calm pond{tag}",

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import catalog
-from conformance.config import Target
+from conformance import catalog, contract
 from conformance.jobs import CreateAttempt
-from conformance.plugin import CheckRecorder, Jobs
-from conformance.suite.support import describe, js
+from conformance.suite.kit import CheckRecorder, Jobs, Target, describe, js
 
-CONTRACT_DEFAULTS = {"seconds": "4", "size": "720x1280"}
+CONTRACT_DEFAULTS = {"seconds": contract.DEFAULT_SECONDS, "size": contract.DEFAULT_SIZE}
 
 
 def _attempts(jobs: Jobs) -> list[CreateAttempt]:

@@ -12,11 +12,16 @@ from __future__ import annotations
 import pytest
 
 from conformance import catalog, contract
-from conformance.client import Client
-from conformance.features import FeatureMap
-from conformance.jobs import PoolJob
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext
-from conformance.suite.support import describe, js
+from conformance.suite.kit import (
+    CheckRecorder,
+    Client,
+    FeatureMap,
+    Jobs,
+    PoolJob,
+    SuiteContext,
+    describe,
+    js,
+)
 
 TARGETS = ("sdk", "failing", "image", "main")
 """The jobs VID-DEL may delete, first preferred (all planned for it or for other checks)."""
@@ -24,7 +29,7 @@ TARGETS = ("sdk", "failing", "image", "main")
 
 def _target(ctx: SuiteContext, jobs: Jobs) -> PoolJob:
     """The first finished job of ``TARGETS`` that is still there (skips when there is none)."""
-    gone = set(ctx.shared.get("deleted", []))
+    gone = set(ctx.deleted)
     states = []
     for purpose in TARGETS:
         job = jobs.pool.get(purpose)
@@ -51,14 +56,12 @@ def test_delete_answers_deleted_object(
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("delete")
     job = _target(ctx, jobs)
     assert job.video_id is not None
-    ctx.shared["delete_target"] = job.video_id
+    ctx.delete_target = job.video_id
     response = client.delete(job.video_id)
     if response.ok:
-        ctx.shared.setdefault("deleted", []).append(job.video_id)
-        ctx.shared.setdefault("delete_bodies", []).append(response.json())
+        ctx.deleted.append(job.video_id)
     # The job exists (it just finished), so "no such route" cannot be "no such video".
     features.judge_route("delete", response, f"DELETE of the finished job {job.video_id}")
     assert response.ok, f"DELETE of a finished job answered {describe(response)}"
@@ -81,9 +84,8 @@ def test_deleted_video_is_gone(
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("delete")
-    video_id = ctx.shared.get("delete_target")
-    if video_id is None or video_id not in ctx.shared.get("deleted", []):
+    video_id = ctx.delete_target
+    if video_id is None or video_id not in ctx.deleted:
         pytest.skip("no job was deleted by VID-DEL-001")
     retrieve = client.retrieve(video_id)
     content = client.content(video_id, follow_redirects=False)

@@ -18,8 +18,6 @@ from dataclasses import asdict
 import pytest
 
 from conformance import catalog
-from conformance.client import Throttled
-from conformance.config import Target
 from conformance.node_oracle.driver import (
     OraclePlan,
     OracleRun,
@@ -27,7 +25,7 @@ from conformance.node_oracle.driver import (
     unavailable,
 )
 from conformance.node_oracle.judge import content_expired, problems
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext
+from conformance.suite.kit import CheckRecorder, Jobs, SuiteContext, Target, Throttled
 
 NETWORK_ERRORS = ("APIConnectionError", "APIConnectionTimeoutError")
 ORACLE_SLACK_S = 60.0

@@ -22,13 +22,8 @@ from typing import Any
 import pydantic
 import pytest
 
-from conformance import catalog, media
-from conformance.client import Throttled
-from conformance.config import Target
-from conformance.jobs import SDK_FEATURES, PoolJob
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext, Unsupported, VideoLedger
-from conformance.provider.behaviour import CONTRACT_SIZES
-from conformance.report.model import Exchange
+from conformance import catalog, contract, media
+from conformance.jobs import SDK_FEATURES
 from conformance.sdk import (
     PollTimeout,
     SdkCall,
@@ -41,7 +36,20 @@ from conformance.sdk import (
     quiet,
     sdk_client,
 )
-from conformance.suite.support import contract_jobs, every_video, js
+from conformance.suite.kit import (
+    CheckRecorder,
+    Exchange,
+    Jobs,
+    PoolJob,
+    SuiteContext,
+    Target,
+    Throttled,
+    Unsupported,
+    VideoLedger,
+    contract_jobs,
+    every_video,
+    js,
+)
 
 LIST_SEARCH_ITEMS = 200
 FLOW_CONTROL_RETRIES = 4
@@ -52,7 +60,7 @@ EVIDENCE_FAILED = 6
 def _transcripts(ctx: SuiteContext) -> list[SdkTranscript]:
     """Transcripts of the SDK calls the checks make (the pool's SDK calls are judged through
     their jobs' records)."""
-    return ctx.shared.setdefault("sdk_transcripts", [])
+    return ctx.sdk_transcripts
 
 
 def _new_transcript(ctx: SuiteContext) -> SdkTranscript:
@@ -201,7 +209,7 @@ def _sdk_delete(ctx: SuiteContext, client: openai.OpenAI, video_id: str) -> str 
         if is_throttled(exc):
             raise
         return f"delete raised {describe_sdk_error(exc)}"
-    ctx.shared.setdefault("deleted", []).append(video_id)
+    ctx.deleted.append(video_id)
     if deleted.deleted is not True or deleted.id != video_id or deleted.object != "video.deleted":
         return (
             f"delete returned id={js(deleted.id)}, object={js(deleted.object)}, "
@@ -311,7 +319,7 @@ def _strict_calls(
         transport=ctx.pool.sdk_transport,
         run_ends_at=ctx.client.run_ends_at,
     )
-    deleted = set(ctx.shared.get("deleted", []))
+    deleted = set(ctx.deleted)
     ids = [j.video_id for j in contract_jobs(jobs.all()) if j.video_id]
     calls: list[tuple[str, Callable[[], object]]] = [
         (f"retrieve {video_id}", functools.partial(client.videos.retrieve, video_id))
@@ -354,7 +362,7 @@ def _declared_extension_only(exc: Exception, target: Target) -> str | None:
         return None
     values = {str(e.get("input")) for e in cause.errors()}
     on_size = all("size" in (str(part) for part in e["loc"]) for e in cause.errors())
-    extras = set(target.extension_sizes) - set(CONTRACT_SIZES)
+    extras = set(target.extension_sizes) - set(contract.SIZES)
     return ", ".join(sorted(values)) if on_size and values <= extras else None
 
 

@@ -30,7 +30,7 @@ def test_the_node_check_passes_and_node_works(tmp_path: Path) -> None:
     assert calls == ["poll", "downloadContent", "list", "retrieve_unknown", "delete_unknown"]
     assert _node(result.report)["verdict"] == "works"
     # the oracle bills nothing: the run's only job is the main one it reuses
-    assert result.report.billing["jobs_created"] == 1
+    assert result.report.billing.jobs_created == 1
 
 
 def test_a_status_word_fault_breaks_node(tmp_path: Path) -> None:

@@ -33,11 +33,12 @@ def test_a_full_run_bills_only_the_planned_jobs(
     result = run_reference(tmp_path)
     report = result.report
     # the profile's default budget (max_jobs = 40) leaves room for more; the run needs only 5
-    assert report.billing["max_jobs"] > len(REFERENCE_JOBS)
-    assert report.billing["jobs_created"] <= len(REFERENCE_JOBS)
+    assert report.billing.max_jobs is not None
+    assert report.billing.max_jobs > len(REFERENCE_JOBS)
+    assert report.billing.jobs_created <= len(REFERENCE_JOBS)
     assert [job.purpose for job in report.jobs] == planned
     assert all(job.video_id for job in report.jobs)
-    assert report.billing["jobs_created"] == len(report.jobs)
+    assert report.billing.jobs_created == len(report.jobs)
     # the SDK checks ran on the pool's jobs and billed nothing of their own
     assert {"VID-SDK-001", "VID-SDK-002", "VID-SDK-003"} <= outcomes(result, "passed")
     assert {"VID-REMIX-001", "VID-REMIX-002"} <= outcomes(result, "passed")
