@@ -27,6 +27,7 @@ from conformance.errors import HarnessError
 from conformance.features import FeatureMap
 from conformance.interrupt import RunInterrupted, StopRequest, stop_on_signals
 from conformance.jobs import JobPool, plan_jobs
+from conformance.node_oracle import session as node_session
 from conformance.plugin import PYTEST_HTML, SuiteContext, run_suite
 from conformance.provider.behaviour import Behaviour
 from conformance.recording.wiring import Recorder, Wiring
@@ -280,6 +281,10 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         finally:
             pool.stop()
             pool.join(timeout=5)
+            oracle = ctx.shared.get(node_session.SHARED_KEY)
+            if oracle is not None:
+                oracle.stop()
+                oracle.wait(timeout=5)
             if time.monotonic() > client.run_ends_at:
                 complete = False
                 harness_errors.append(
@@ -290,7 +295,8 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             delete_state = features.state("delete")
             cleanup_notes = pool.cleanup(
                 [*ctx.created_by_checks, *extra_ids],
-                keep=ctx.shared.get("keep_ids", []),
+                # What openai-node deleted itself is gone: not deleted twice.
+                keep=[*ctx.shared.get("keep_ids", []), *(oracle.deleted_ids if oracle else [])],
                 delete_offered={"absent": False, "denied": False}.get(delete_state),
             )
         report = Report(
@@ -353,6 +359,16 @@ def _run_phases(
     """Jobs, property phase and suite, in that order; the fuzz facts go to ``ctx.shared``."""
     ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = {}, []
     pool.start()
+    # The openai-node oracle's own chain runs alongside the pool's; VID-SDK-004 judges it late.
+    ctx.shared[node_session.SHARED_KEY] = node_session.start(
+        live,
+        ctx.selected,
+        budget,
+        run_tag=ctx.run_tag,
+        wiring=wiring,
+        media_cap=client.media_cap,
+        run_ends_at=lambda: client.run_ends_at,
+    )
     _discover_list(client, ctx.features)
     # The property phase runs while the jobs render: what it probes is mostly free and needs no
     # job, so against a real vendor (jobs take minutes) it costs no wall time, and the completed

@@ -95,6 +95,19 @@ async function download(client, id) {
   };
 }
 
+async function listVideos(client, plan) {
+  const page = await client.videos.list({ limit: plan.list_limit });
+  const ids = [];
+  let current = page;
+  for (let pages = 1; ; pages += 1) {
+    for (const item of current.data) ids.push(item?.id);
+    if (!current.hasNextPage() || pages >= plan.list_pages) {
+      return { pages, ids, has_more: current.has_more ?? null };
+    }
+    current = await current.getNextPage();
+  }
+}
+
 async function call(calls, name, fn) {
   const started = Date.now();
   const entry = { call: name, ok: false, at: started / 1000 };
@@ -134,20 +147,9 @@ async function main() {
     });
     await call(calls, 'downloadContent', () => download(client, existing));
   }
-  if (plan.list) {
-    await call(calls, 'list', async () => {
-      const page = await client.videos.list({ limit: plan.list_limit });
-      const ids = [];
-      let current = page;
-      for (let pages = 1; ; pages += 1) {
-        for (const item of current.data) ids.push(item?.id);
-        if (!current.hasNextPage() || pages >= plan.list_pages) {
-          return { pages, ids, has_more: current.has_more ?? null };
-        }
-        current = await current.getNextPage();
-      }
-    });
-  }
+  // The list finds the job the oracle looks at: the run's (when given) before anything is
+  // created, else its own once that one completed (a list may show only finished jobs).
+  if (plan.list && (existing || !plan.create)) await call(calls, 'list', () => listVideos(client, plan));
   await call(calls, 'retrieve_unknown', async () => summarise(await client.videos.retrieve(plan.unknown_id)));
   if (plan.create) {
     const created = await call(calls, 'create', async () => summarise(await client.videos.create(plan.create)));
@@ -160,6 +162,7 @@ async function main() {
       if (polled.ok && polled.value.status === 'completed') {
         await call(calls, 'downloadContent_created', () => download(client, id));
       }
+      if (plan.list && !existing) await call(calls, 'list', () => listVideos(client, plan));
       if (plan.remix) {
         const remixed = await call(calls, 'remix', async () => summarise(await client.videos.remix(id, { prompt: plan.remix })));
         const remixId = remixed.ok ? remixed.value.id : null;

@@ -137,6 +137,10 @@ class Recording:
             self._next[key] = index + 1
             return answers[min(index, len(answers) - 1)]
 
+    def has_client(self, client: ClientKind) -> bool:
+        """The recording holds exchanges that ``client`` sent."""
+        return any(key.startswith(f"{client} ") for key in self._answers)
+
     def unused(self) -> int:
         """How many recorded answers the replay never asked for."""
         with self._lock:
