@@ -48,6 +48,8 @@ class OracleJob:
 
     purpose: str
     """``create`` or ``remix``."""
+    encoding: str
+    """As openai-node sends it: a create is multipart (6.28+), a remix JSON."""
     fields: dict[str, str]
     billed_seconds: int
     description: str
@@ -65,10 +67,16 @@ def oracle_jobs(target: Target, selected: set[str], run_tag: str = "") -> list[O
         "seconds": target.main_seconds,
     }
     seconds = int(target.main_seconds)
-    jobs = [OracleJob("create", fields, seconds, "openai-node create, poll, download, list")]
+    jobs = [
+        OracleJob(
+            "create", "multipart", fields, seconds, "openai-node create, poll, download, list"
+        )
+    ]
     if target.declares("remix"):
         prompt = {"prompt": f"The same kite at sunset{tag}"}
-        jobs.append(OracleJob("remix", prompt, seconds, "openai-node remix of its job, polled"))
+        jobs.append(
+            OracleJob("remix", "json", prompt, seconds, "openai-node remix of its job, polled")
+        )
     return jobs
 
 
