@@ -67,9 +67,9 @@ class _Upstream(BaseHTTPRequestHandler):
 def servers() -> Iterator[tuple[str, str, list[dict[str, Any]]]]:
     """Two stand-in origins (the target, a CDN) sharing one log of what they received."""
     seen: list[dict[str, Any]] = []
-    started = []
+    started: list[tuple[ThreadingHTTPServer, type[_Upstream]]] = []
     for _ in range(2):
-        handler = type("H", (_Upstream,), {"seen": seen, "other": ""})
+        handler: type[_Upstream] = type("H", (_Upstream,), {"seen": seen, "other": ""})
         server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         started.append((server, handler))
