@@ -179,9 +179,20 @@ def _handler(server: OracleServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as node's fetch expects
 
-        def _any(self) -> None:
+        def _body(self) -> bytes:
+            if "chunked" in self.headers.get("transfer-encoding", "").lower():
+                parts = []
+                while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                    parts.append(self.rfile.read(size))
+                    self.rfile.readline()  # the CRLF after each chunk
+                while self.rfile.readline().strip():
+                    pass  # trailers, up to the blank line
+                return b"".join(parts)
             length = int(self.headers.get("content-length") or 0)
-            body = self.rfile.read(length) if length > 0 else b""
+            return self.rfile.read(length) if length > 0 else b""
+
+        def _any(self) -> None:
+            body = self._body()
             try:
                 answer = server.handle(self.command, self.path, list(self.headers.items()), body)
             except NoAnswer:

@@ -173,3 +173,14 @@ def test_billable_requests_go_on_only_on_a_reservation(
     assert [(j.video_id, j.purpose) for j in budget.created] == [
         ("video_made", "openai-node oracle create")
     ]
+
+
+def test_a_chunked_request_body_is_forwarded_whole(
+    servers: tuple[str, str, list[dict[str, Any]]],
+) -> None:
+    base_url, _, seen = servers
+    with OracleServer(base_url, _live(base_url), KEY) as proxy:
+        parts = iter([b"prompt=", b"a kite"])
+        answer = httpx.post(f"{proxy.base_url}/videos/x/echo", content=parts)
+    assert answer.status_code == 200
+    assert seen[0]["body"] == b"prompt=a kite"
