@@ -150,7 +150,6 @@ async function main() {
   // The list finds the job the oracle looks at: the run's (when given) before anything is
   // created, else its own once that one completed (a list may show only finished jobs).
   if (plan.list && (existing || !plan.create)) await call(calls, 'list', () => listVideos(client, plan));
-  await call(calls, 'retrieve_unknown', async () => summarise(await client.videos.retrieve(plan.unknown_id)));
   if (plan.create) {
     const created = await call(calls, 'create', async () => summarise(await client.videos.create(plan.create)));
     const id = created.ok ? created.value.id : null;
@@ -174,6 +173,8 @@ async function main() {
       if (plan.delete) await call(calls, 'delete', async () => summariseDeleted(await client.videos.delete(id)));
     }
   }
+  // The free probes come last: the billable chain, the longest wait, starts first.
+  await call(calls, 'retrieve_unknown', async () => summarise(await client.videos.retrieve(plan.unknown_id)));
   if (plan.delete) {
     await call(calls, 'delete_unknown', async () => summariseDeleted(await client.videos.delete(plan.unknown_id)));
   }

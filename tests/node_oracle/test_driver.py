@@ -97,7 +97,6 @@ def test_every_sdk_call_works_against_the_reference_provider(
         "poll",
         "downloadContent",
         "list",
-        "retrieve_unknown",
         "create",
         "createAndPoll",
         "downloadContent_created",
@@ -105,6 +104,7 @@ def test_every_sdk_call_works_against_the_reference_provider(
         "remix_poll",
         "delete_remix",
         "delete",
+        "retrieve_unknown",
         "delete_unknown",
     ]
     assert problems(run, plan) == []

@@ -28,7 +28,6 @@ def test_the_node_check_passes_and_node_works(tmp_path: Path) -> None:
     assert check.outcome == "passed", check.message
     calls = [c["call"] for c in check.details["calls"]]
     assert calls == [
-        "retrieve_unknown",
         "create",
         "createAndPoll",
         "downloadContent_created",
@@ -37,6 +36,7 @@ def test_the_node_check_passes_and_node_works(tmp_path: Path) -> None:
         "remix_poll",
         "delete_remix",
         "delete",
+        "retrieve_unknown",
         "delete_unknown",
     ]
     assert _node(result.report)["verdict"] == "works"
