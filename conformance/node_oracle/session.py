@@ -60,13 +60,14 @@ def oracle_jobs(target: Target, selected: set[str], run_tag: str = "") -> list[O
     if CHECK_ID not in selected or unavailable() is not None:
         return []
     tag = f" [vc {run_tag}]" if run_tag else ""
+    size, secs = _smallest(target)
     fields = {
         **({"model": target.model} if target.model else {}),
         "prompt": f"A kite over a windy beach{tag}",
-        "size": target.main_size,
-        "seconds": target.main_seconds,
+        "size": size,
+        "seconds": secs,
     }
-    seconds = int(target.main_seconds)
+    seconds = int(secs)
     jobs = [
         OracleJob(
             "create", "multipart", fields, seconds, "openai-node create, poll, download, list"
@@ -78,6 +79,22 @@ def oracle_jobs(target: Target, selected: set[str], run_tag: str = "") -> list[O
             OracleJob("remix", "json", prompt, seconds, "openai-node remix of its job, polled")
         )
     return jobs
+
+
+def _smallest(target: Target) -> tuple[str, str]:
+    """The cheapest size and duration the profile allows (its main ones when unreadable):
+    the oracle's job is billed like any other, and it needs no more to be judged."""
+
+    def pixels(size: str) -> int:
+        width, _, height = size.partition("x")
+        return int(width) * int(height) if width.isdigit() and height.isdigit() else 1 << 62
+
+    def length(seconds: str) -> int:
+        return int(seconds) if seconds.isdigit() else 1 << 62
+
+    size = min(target.sizes, key=pixels, default=target.main_size)
+    seconds = min(target.seconds, key=length, default=target.main_seconds)
+    return size, seconds if seconds.isdigit() else target.main_seconds
 
 
 def _created_id(answer: Relayed) -> str | None:
