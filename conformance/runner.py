@@ -358,6 +358,7 @@ def _run_phases(
 ) -> list[CheckResult]:
     """Jobs, property phase and suite, in that order; the fuzz facts go to ``ctx.shared``."""
     ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = {}, []
+    wiring.pool_starting()
     pool.start()
     # The openai-node oracle's own chain runs alongside the pool's; VID-SDK-004 judges it late.
     ctx.shared[node_session.SHARED_KEY] = node_session.start(

@@ -101,8 +101,9 @@ class Recording:
         self._next: dict[str, int] = {}
         self._lock = threading.Lock()
         first = min((a[0].done_at for a in answers.values() if a), default=0.0)
-        self.started = float(meta.get("started_wall") or first)
-        """Unix time the recorded run began (its clock's reading before any answer)."""
+        self.started = float(meta.get("pool_started_wall") or meta.get("started_wall") or first)
+        """Unix time the recorded run's job pool started (else the run): the clock's reading
+        in a thread served nothing yet, as the pool's threads are when they start."""
 
     @classmethod
     def load(cls, path: Path) -> Recording:
