@@ -68,9 +68,8 @@ class Upstream(Protocol):
     ) -> Relayed: ...
 
 
-Observer = Callable[[str, str, Relayed], "Relayed | None"]
-"""``observe(method, url, answer)``: sees every answer; may replace a request's answer before
-it is sent by returning one (``None``: send it as it is)."""
+Observer = Callable[[str, str, Relayed], None]
+"""``observe(method, url, answer)``: sees every answer before node does."""
 Gate = Callable[[str, str], "Relayed | None"]
 """``gate(method, url)``: an answer to give instead of sending the request (the budget's
 refusal), or ``None`` to send it."""
@@ -165,8 +164,8 @@ class OracleServer:
         if refused is not None:
             return refused
         answer = self._upstream.exchange(method, url, self.outgoing_headers(headers, url), body)
-        replaced = self._observe(method, url, answer) if self._observe else None
-        answer = replaced or answer
+        if self._observe is not None:
+            self._observe(method, url, answer)
         location = next((v for k, v in answer.headers if k.lower() == "location"), None)
         if location is None:
             return answer

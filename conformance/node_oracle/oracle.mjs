@@ -39,6 +39,10 @@ function summariseDeleted(value) {
   return { type: 'object', id: value.id, object: value.object, deleted: value.deleted };
 }
 
+// The SDK's default retries, as integrators get them, except on create and remix: openai-node
+// retries 5xx and timeouts too, and a retried create could start a second billed job.
+const NO_RETRY = { maxRetries: 0 };
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -131,10 +135,6 @@ async function main() {
     fetch: safeFetch(process.env.VIDEO_CONFORMANCE_API_KEY),
     apiKey: process.env.VIDEO_CONFORMANCE_API_KEY,
     baseURL: plan.base_url,
-    // The SDK's default retries, as integrators get them; none when the plan creates or remixes,
-    // since openai-node retries 5xx and timeouts too, and a retried create could start a
-    // second billed job.
-    ...(plan.create || plan.remix ? { maxRetries: 0 } : {}),
     timeout: plan.request_timeout_s * 1000,
     defaultHeaders: plan.x_api_key ? { 'x-api-key': process.env.VIDEO_CONFORMANCE_API_KEY } : {},
   });
@@ -151,7 +151,7 @@ async function main() {
   // created, else its own once that one completed (a list may show only finished jobs).
   if (plan.list && (existing || !plan.create)) await call(calls, 'list', () => listVideos(client, plan));
   if (plan.create) {
-    const created = await call(calls, 'create', async () => summarise(await client.videos.create(plan.create)));
+    const created = await call(calls, 'create', async () => summarise(await client.videos.create(plan.create, NO_RETRY)));
     const id = created.ok ? created.value.id : null;
     if (id) {
       const polled = await call(calls, 'createAndPoll', async () => {
@@ -163,7 +163,7 @@ async function main() {
       }
       if (plan.list && !existing) await call(calls, 'list', () => listVideos(client, plan));
       if (plan.remix) {
-        const remixed = await call(calls, 'remix', async () => summarise(await client.videos.remix(id, { prompt: plan.remix })));
+        const remixed = await call(calls, 'remix', async () => summarise(await client.videos.remix(id, { prompt: plan.remix }, NO_RETRY)));
         const remixId = remixed.ok ? remixed.value.id : null;
         if (remixId) {
           await call(calls, 'remix_poll', async () => summarise((await pollVideo(client, remixId, plan)).video));

@@ -17,6 +17,7 @@ from conformance.config import Overrides, resolve_target
 from conformance.node_oracle import driver
 from conformance.node_oracle.driver import unavailable
 from conformance.runner import RunOptions, RunResult, execute
+from tests.suite.conftest import run_reference
 
 pytestmark = [
     pytest.mark.slow,
@@ -162,3 +163,32 @@ def test_a_dying_oracle_leaves_its_job_to_the_runs_cleanup(
     ]
     assert [e["_vc"]["client"] for e in deletes] == ["ours"]
     assert deletes[0]["response"]["status"] == 200
+
+
+def test_a_cross_origin_redirect_is_followed_through_the_proxy_without_the_key(
+    tmp_path: Path,
+) -> None:
+    # /content redirects to the other spelling of the loopback host, which wants the key:
+    # node follows it through the proxy, the proxy sends it there without credentials, and
+    # the hop is recorded and replayed like any other.
+    result = run_reference(
+        tmp_path,
+        only=["VID-SDK-004"],
+        faults=["content-redirect-foreign-keyed"],
+        write_reports=True,
+    )
+    [check] = [c for c in result.report.checks if c.id == "VID-SDK-004"]
+    assert check.outcome == "failed" and "AuthenticationError (401)" in check.message
+    har = json.loads((tmp_path / "report" / "transcript.har").read_text())
+    hops = [
+        e
+        for e in har["log"]["entries"]
+        if e["_vc"]["client"] == "node" and "content" in e["request"]["url"]
+    ]
+    assert [e["response"]["status"] for e in hops] == [302, 401]
+    assert hops[1]["request"]["url"].startswith("http://localhost:")
+    credentials = {"authorization", "x-api-key"}
+    assert not [h for h in hops[1]["request"]["headers"] if h["name"].lower() in credentials]
+    report, _, _ = rejudge(tmp_path / "report", tmp_path / "rejudged")
+    [again] = [c for c in report.checks if c.id == "VID-SDK-004"]
+    assert (again.outcome, again.message) == (check.outcome, check.message)
