@@ -19,6 +19,7 @@ target's. ``observe`` sees every answer (the session settles budget reservations
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
-from conformance.redact import CREDENTIAL_HEADERS
+from conformance.redact import CREDENTIAL_HEADERS, redact_text
 
 ORIGIN_PREFIX = "/__origin/"
 HOP_BY_HOP = frozenset(
@@ -98,7 +99,10 @@ class OracleServer:
         self._api_key = api_key
         self._gate = gate
         self._observe = observe
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._server = _QuietServer(("127.0.0.1", 0), _handler(self))
+        self.errors: list[str] = []
+        """What went wrong inside the server (a harness bug), redacted."""
+        self._server.errors = self.errors
         self._server.daemon_threads = True
         self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(
@@ -172,6 +176,18 @@ class OracleServer:
         kept = [(k, v) for k, v in answer.headers if k.lower() != "location"]
         kept.append(("Location", self.local_location(location, url)))
         return Relayed(answer.status, answer.reason, kept, answer.body)
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """Prints no traceback: a connection node dropped (it does when it exits) is nothing, and
+    anything else is kept in ``errors`` for the check to report."""
+
+    errors: list[str]
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        exc = sys.exc_info()[1]
+        if exc is not None and not isinstance(exc, ConnectionError):
+            self.errors.append(redact_text(f"loopback server: {type(exc).__name__}: {exc}")[:300])
 
 
 def _handler(server: OracleServer) -> type[BaseHTTPRequestHandler]:

@@ -124,12 +124,13 @@ class NodeOracleSession:
         self._done = threading.Event()
         self._upstream: LiveUpstream | ReplayUpstream | None = None
         self._stop: Callable[[], None] = lambda: None
+        self._server_errors: list[str] = []
 
     # --- what the check reads ------------------------------------------------------------------
     @property
     def notes(self) -> list[str]:
         """Why requests of node got no answer from the proxy."""
-        return list(getattr(self._upstream, "notes", []))
+        return [*getattr(self._upstream, "notes", []), *self._server_errors]
 
     @property
     def missing(self) -> list[str]:
@@ -202,6 +203,7 @@ class NodeOracleSession:
         timeout = self.target.job_timeout_s * (1 + bool(self.plan.remix)) + ORACLE_SLACK_S
         try:
             with server:
+                self._server_errors = server.errors
                 self.plan.base_url = server.base_url
                 self.run = run_oracle(self.plan, api_key, timeout_s=timeout, started=self._started)
         except OracleError as exc:
