@@ -26,6 +26,7 @@ from conformance.errors import HarnessError
 from conformance.features import FeatureMap
 from conformance.interrupt import RunInterrupted, StopRequest, stop_on_signals
 from conformance.jobs import JobPool, plan_jobs
+from conformance.node_oracle import session as node_session
 from conformance.plugin import DESELECTED, PYTEST_HTML, run_suite
 from conformance.provider.behaviour import Behaviour
 from conformance.recording.wiring import Recorder, Wiring
@@ -291,6 +292,10 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         finally:
             pool.stop()
             pool.join(timeout=5)
+            oracle = ctx.node_oracle
+            if oracle is not None:
+                oracle.stop()
+                oracle.wait(timeout=5)
             if time.monotonic() > client.run_ends_at:
                 complete = False
                 harness_errors.append(
@@ -301,7 +306,8 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             delete_state = features.state("delete")
             cleanup_notes = pool.cleanup(
                 [*ctx.created_by_checks, *phases.fuzz_ids],
-                keep=ctx.keep_ids,
+                # What openai-node deleted itself is gone: not deleted twice.
+                keep=[*ctx.keep_ids, *(oracle.deleted_ids if oracle else [])],
                 delete_offered={"absent": False, "denied": False}.get(delete_state),
             )
         report = Report(
@@ -363,7 +369,18 @@ def _run_phases(
     phases: _Phases,
 ) -> list[CheckResult]:
     """Jobs, property phase and suite, in that order; what they leave goes to ``phases``."""
+    wiring.pool_starting()
     pool.start()
+    # The openai-node oracle's own chain runs alongside the pool's; VID-SDK-004 judges it late.
+    ctx.node_oracle = node_session.start(
+        live,
+        ctx.selected,
+        budget,
+        run_tag=ctx.run_tag,
+        wiring=wiring,
+        media_cap=client.media_cap,
+        run_ends_at=lambda: client.run_ends_at,
+    )
     _discover_list(client, ctx.features)
     # The property phase runs while the jobs render: what it probes is mostly free and needs no
     # job, so against a real vendor (jobs take minutes) it costs no wall time, and the completed

@@ -23,6 +23,7 @@ from conformance.jobs import JobPool, PoolJob
 from conformance.report.model import DeferredCheck, Exchange, Kind
 
 if TYPE_CHECKING:
+    from conformance.node_oracle.session import NodeOracleSession
     from conformance.sdk import SdkTranscript
 
 
@@ -81,6 +82,8 @@ class SuiteContext:
     # --- handed to a later check --------------------------------------------------------------
     deleted: list[str] = field(default_factory=list)
     """Ids a check deleted (VID-DEL-001, the SDK's delete): later checks must not expect them."""
+    node_oracle: NodeOracleSession | None = None
+    """openai-node's own chain, started with the pool and judged by VID-SDK-004."""
     delete_target: str | None = None
     """The job VID-DEL-001 deleted, for VID-DEL-002 to look for."""
     rejections: list[dict[str, Any]] = field(default_factory=list)

@@ -45,9 +45,9 @@ a foreign-keyed redirect breaks every download, the SDK's too)."""
 
 
 NOT_IN_THE_MATRIX = ["VID-SDK-004"]
-"""The openai-node oracle downloads the main job late, so against the bundled provider's
-3-second content lifetime whether it meets a content fault depends on timing; it is shown
-failing by its own runs (``tests/node_oracle/``), here only left out."""
+"""The openai-node oracle needs node and the npm package, which this matrix does not assume,
+and makes two jobs of its own per run; it is shown failing by its own runs
+(``tests/node_oracle/``), here only left out."""
 
 
 NOTES: dict[str, str] = {
