@@ -66,18 +66,19 @@ def ours(label: str, *, default_budget: bool) -> BillingSample:
         wall = time.monotonic() - started
         jobs = provider.jobs()
     billing = result.report.billing
-    fuzz = result.report.fuzz
+    own_count = result.report.fuzz.billable_jobs
     note = (
         f"budget {target.budget.max_jobs} jobs / {target.budget.max_video_seconds} s; "
         f"property phase billable: {'yes' if target.fuzz_billable else 'no'}, "
-        f"its own count {fuzz.get('billable_jobs', 'n/a')}; verdict {result.report.verdict()}"
+        f"its own count {'n/a' if own_count is None else own_count}; "
+        f"verdict {result.report.verdict()}"
     )
     return BillingSample(
         label=label,
         provider_jobs=len(jobs),
         provider_seconds=sum(job.seconds for job in jobs),
-        reported_jobs=int(billing["jobs_created"]),
-        reported_seconds=int(billing["billable_seconds"]),
+        reported_jobs=int(billing.jobs_created),
+        reported_seconds=int(billing.billable_seconds),
         wall_s=wall,
         note=note,
     )

@@ -8,15 +8,16 @@ suite is derived from: ``api §N`` is the normative API description (openai-vide
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from conformance.report.model import CheckResult, Level, Outcome
+from conformance.report.results import CheckResult, Level, Outcome
 
 if TYPE_CHECKING:
     import pytest
-
-    from conformance.impact import Impact
 
 CORE_FEATURES = ("create", "object", "lifecycle", "content", "validation", "errors", "auth")
 EXTENDED_FEATURES = (
@@ -46,6 +47,13 @@ class Check:
     reference: str
     why: str
     """What breaks for a client when this rule is broken."""
+    jobs: tuple[str, ...] = ()
+    """The job pool purposes the check judges (``jobs.PURPOSES``): ``plan_jobs`` creates the
+    union of the selected checks' jobs (a ``remix`` needs its source, ``main``)."""
+    faults: tuple[str, ...] = ()
+    """The reference provider's fault switches (``provider/faults.py``) that make this check
+    fail; the fault matrix (``tests/suite/test_faults.py``) asserts each switch fails exactly
+    the checks that name it, and no other."""
 
     @property
     def core(self) -> bool:
@@ -66,8 +74,18 @@ class Check:
         )
 
 
-def _c(id: str, level: Level, feature: str, title: str, reference: str, why: str) -> Check:
-    return Check(id, title, level, feature, reference, why)
+def _c(
+    id: str,
+    level: Level,
+    feature: str,
+    title: str,
+    reference: str,
+    why: str,
+    *,
+    jobs: tuple[str, ...] = (),
+    faults: tuple[str, ...] = (),
+) -> Check:
+    return Check(id, title, level, feature, reference, why, jobs, faults)
 
 
 _CHECKS: tuple[Check, ...] = (
@@ -80,6 +98,8 @@ _CHECKS: tuple[Check, ...] = (
         "api §2, §5.2, §9.1, dev E2",
         "curl users, openai-python before 2.27 and openai-node before 6.28 send JSON; "
         "a vendor documenting multipart only is probed with JSON too",
+        jobs=("main",),
+        faults=("json-create-refused",),
     ),
     _c(
         "VID-CREATE-002",
@@ -88,6 +108,8 @@ _CHECKS: tuple[Check, ...] = (
         "A multipart create request without a file is accepted",
         "api §5.2",
         "openai-python 2.27+ always sends multipart, even with no file (dev E1, E3)",
+        jobs=("sdk",),
+        faults=("multipart-create-refused",),
     ),
     _c(
         "VID-CREATE-003",
@@ -97,6 +119,8 @@ _CHECKS: tuple[Check, ...] = (
         "api §1",
         "the contract documents 200 for creation; the SDK accepts any 2xx, "
         "hand-written clients may not",
+        jobs=("main",),
+        faults=("create-201",),
     ),
     _c(
         "VID-CREATE-004",
@@ -105,6 +129,8 @@ _CHECKS: tuple[Check, ...] = (
         'Omitted seconds and size default to "4" and "720x1280"',
         "api §2.1",
         "clients that omit optional fields expect the documented defaults and are billed by them",
+        jobs=("sdk",),
+        faults=("default-seconds-8", "size-echo-wrong"),
     ),
     _c(
         "VID-CREATE-005",
@@ -113,6 +139,8 @@ _CHECKS: tuple[Check, ...] = (
         "The job echoes the requested model, size and seconds",
         "api §3.1",
         "a job that renders something else than asked breaks size pickers and billing (dev D5)",
+        jobs=("main",),
+        faults=("size-echo-wrong",),
     ),
     _c(
         "VID-CREATE-006",
@@ -121,6 +149,8 @@ _CHECKS: tuple[Check, ...] = (
         "A create without model is accepted",
         "api §2.1",
         "model is optional (default sora-2): callers who omit it get a 400 instead of a video",
+        jobs=("sdk",),
+        faults=("model-required",),
     ),
     # --- object ---------------------------------------------------------------------------
     _c(
@@ -131,6 +161,16 @@ _CHECKS: tuple[Check, ...] = (
         "api §3.1",
         "strict and generated clients fail on missing keys, wrong types and out-of-enum values "
         "(dev D1-D5)",
+        jobs=("main",),
+        faults=(
+            "accept-any-size",
+            "accept-size-999",
+            "accept-size-ratio",
+            "failed-error-message-only",
+            "omit-prompt",
+            "progress-fraction",
+            "status-processing",
+        ),
     ),
     _c(
         "VID-OBJ-002",
@@ -139,6 +179,8 @@ _CHECKS: tuple[Check, ...] = (
         "created_at is a plausible Unix time in seconds",
         "api §3.1",
         "milliseconds, 0 or ISO strings break sorting and expiry maths (dev D3)",
+        jobs=("main",),
+        faults=("created-at-ms",),
     ),
     _c(
         "VID-OBJ-003",
@@ -147,6 +189,8 @@ _CHECKS: tuple[Check, ...] = (
         "The id is the same on create, retrieve and list",
         "api §3.1",
         "using the polled id for /content fails when it changes (dev C3)",
+        jobs=("main",),
+        faults=("id-changes-on-retrieve",),
     ),
     _c(
         "VID-OBJ-004",
@@ -155,6 +199,8 @@ _CHECKS: tuple[Check, ...] = (
         "The id is URL-safe",
         "dev C2",
         "the SDK sends '/' as %2F and '+', '=' raw; proxies then answer 404",
+        jobs=("main",),
+        faults=("id-base64",),
     ),
     # --- lifecycle ------------------------------------------------------------------------
     _c(
@@ -165,6 +211,8 @@ _CHECKS: tuple[Check, ...] = (
         "api §3.1, §5.3",
         "openai-python's create_and_poll returns early, without error, on any other word "
         "(dev A1-A6)",
+        jobs=("main", "failing"),
+        faults=("status-processing",),
     ),
     _c(
         "VID-LIFE-002",
@@ -173,6 +221,8 @@ _CHECKS: tuple[Check, ...] = (
         "status only moves forward",
         "api §4",
         "pollers treat a terminal status as final; going back confuses every state machine",
+        jobs=("main", "failing"),
+        faults=("status-regress",),
     ),
     _c(
         "VID-LIFE-003",
@@ -181,6 +231,8 @@ _CHECKS: tuple[Check, ...] = (
         "progress is an integer from 0 to 100",
         "api §3.1",
         "0.45 shows as 0 %, '45%' gives NaN, typed decoders fail (dev B1-B3)",
+        jobs=("main", "failing"),
+        faults=("progress-fraction",),
     ),
     _c(
         "VID-LIFE-004",
@@ -189,6 +241,8 @@ _CHECKS: tuple[Check, ...] = (
         "progress never decreases",
         "dev B4",
         "progress bars jump backwards",
+        jobs=("main", "failing"),
+        faults=("progress-regress",),
     ),
     _c(
         "VID-LIFE-005",
@@ -197,6 +251,8 @@ _CHECKS: tuple[Check, ...] = (
         "progress is 100 once the job is completed",
         "api §3.1",
         "clients keyed on progress never see the job finish",
+        jobs=("main", "failing"),
+        faults=("progress-99-when-completed", "progress-fraction"),
     ),
     _c(
         "VID-LIFE-006",
@@ -205,6 +261,8 @@ _CHECKS: tuple[Check, ...] = (
         "completed_at is null until the job is terminal and set once it completes",
         "api §3.1",
         "clients keyed on completed_at stop polling early (dev D2)",
+        jobs=("main", "failing"),
+        faults=("completed-at-early",),
     ),
     _c(
         "VID-LIFE-007",
@@ -213,6 +271,8 @@ _CHECKS: tuple[Check, ...] = (
         "A failed job carries error {code, message} as strings",
         "api §3.1, §3.2, §4",
         "clients branching on error.code get None or a type error (dev D8)",
+        jobs=("main", "failing"),
+        faults=("failed-error-message-only",),
     ),
     _c(
         "VID-LIFE-008",
@@ -221,6 +281,7 @@ _CHECKS: tuple[Check, ...] = (
         "Every job reaches a terminal status within the job timeout",
         "api §4",
         "a poll that never ends hangs the client (dev A9, A10)",
+        jobs=("main", "failing"),
     ),
     _c(
         "VID-LIFE-009",
@@ -229,6 +290,8 @@ _CHECKS: tuple[Check, ...] = (
         "openai-poll-after-ms, when sent, is an integer number of milliseconds",
         "api §5.3",
         "the SDK parses it with int(); any other value raises inside poll()",
+        jobs=("main", "failing"),
+        faults=("poll-after-not-integer",),
     ),
     # --- content --------------------------------------------------------------------------
     _c(
@@ -238,6 +301,8 @@ _CHECKS: tuple[Check, ...] = (
         "After completion, /content answers 200 with Content-Type video/mp4",
         "api §2.3",
         "content-type checks and players fail on octet-stream labels (dev F1, F2)",
+        jobs=("main",),
+        faults=("content-redirect-foreign-keyed", "content-type-octet"),
     ),
     _c(
         "VID-CONTENT-002",
@@ -246,6 +311,8 @@ _CHECKS: tuple[Check, ...] = (
         "The downloaded bytes are a decodable MP4",
         "api §2.3, §4",
         "a JSON error or a broken file saved as .mp4 (dev F5)",
+        jobs=("main",),
+        faults=("content-corrupt",),
     ),
     _c(
         "VID-CONTENT-003",
@@ -254,6 +321,8 @@ _CHECKS: tuple[Check, ...] = (
         "The video lasts the requested seconds",
         "api §2.1",
         "the customer pays per second for what was asked",
+        jobs=("main",),
+        faults=("content-wrong-duration",),
     ),
     _c(
         "VID-CONTENT-004",
@@ -262,6 +331,8 @@ _CHECKS: tuple[Check, ...] = (
         "The video resolution equals the job's size",
         "api §2.1, §3.1",
         "layouts built for the requested size break",
+        jobs=("main",),
+        faults=("content-wrong-size",),
     ),
     _c(
         "VID-CONTENT-005",
@@ -270,6 +341,8 @@ _CHECKS: tuple[Check, ...] = (
         "Before completion, /content answers 4xx, never 200",
         "api §7, dev F4, F5",
         "download_content never checks status: a 200 JSON body is saved as media",
+        jobs=("main",),
+        faults=("content-200-before-ready",),
     ),
     _c(
         "VID-CONTENT-006",
@@ -279,6 +352,8 @@ _CHECKS: tuple[Check, ...] = (
         "api §2.3, §5.8, dev F3",
         "the SDK follows redirects and drops Authorization across origins: a target that needs "
         "the key fails every download; a working redirect is reported as a note",
+        jobs=("main",),
+        faults=("content-redirect-foreign-keyed",),
     ),
     _c(
         "VID-CONTENT-007",
@@ -287,6 +362,8 @@ _CHECKS: tuple[Check, ...] = (
         "variant=thumbnail answers a WebP image labelled image/webp",
         "api §2.3, §4",
         "thumbnail consumers get an MP4 when variant is ignored (dev F1)",
+        jobs=("main",),
+        faults=("content-redirect-foreign-keyed", "variant-ignored"),
     ),
     _c(
         "VID-CONTENT-008",
@@ -296,6 +373,8 @@ _CHECKS: tuple[Check, ...] = (
         "api §2.3, §4, §9.5",
         "spritesheet consumers get the wrong bytes (dev F1); the guide says JPEG, the spec "
         "declares only image/webp, so either is accepted (WebP as a note)",
+        jobs=("main",),
+        faults=("content-redirect-foreign-keyed", "variant-ignored"),
     ),
     # --- validation -----------------------------------------------------------------------
     _c(
@@ -305,6 +384,7 @@ _CHECKS: tuple[Check, ...] = (
         'seconds "5" is rejected with 400 (or 422)',
         "api §2.1, §6, dev D6",
         "an unsupported duration silently accepted bills a job the client did not mean",
+        faults=("accept-seconds-5",),
     ),
     _c(
         "VID-VAL-002",
@@ -313,6 +393,7 @@ _CHECKS: tuple[Check, ...] = (
         'seconds "10" is rejected with 400 (or 422)',
         "api §2.1, §6, dev D6",
         "an unsupported duration silently accepted bills a job the client did not mean",
+        faults=("accept-seconds-10",),
     ),
     _c(
         "VID-VAL-003",
@@ -321,6 +402,7 @@ _CHECKS: tuple[Check, ...] = (
         "seconds as the JSON integer 4 is rejected with 400 (or 422)",
         "api §2.1, dev D6, E4",
         "a client sending an integer works on one peer and fails on the next",
+        faults=("accept-seconds-integer",),
     ),
     _c(
         "VID-VAL-004",
@@ -329,6 +411,7 @@ _CHECKS: tuple[Check, ...] = (
         'seconds "abc" is rejected with 400 (or 422)',
         "api §2.1",
         "garbage input must never start a billed job",
+        faults=("accept-seconds-abc",),
     ),
     _c(
         "VID-VAL-005",
@@ -337,6 +420,7 @@ _CHECKS: tuple[Check, ...] = (
         'size "999x999" is rejected with 400 (or 422)',
         "api §2.1, dev D5",
         "an unsupported size silently accepted renders something else than asked",
+        faults=("accept-any-size", "accept-size-999"),
     ),
     _c(
         "VID-VAL-006",
@@ -345,6 +429,7 @@ _CHECKS: tuple[Check, ...] = (
         'size "16:9" is rejected with 400 (or 422)',
         "api §2.1, dev D5",
         "ratio sizes are not in the contract's enum",
+        faults=("accept-any-size", "accept-size-ratio"),
     ),
     _c(
         "VID-VAL-007",
@@ -353,6 +438,7 @@ _CHECKS: tuple[Check, ...] = (
         "A create without prompt is rejected with 400 (or 422)",
         "api §2.1",
         "prompt is required",
+        faults=("accept-missing-prompt",),
     ),
     _c(
         "VID-VAL-008",
@@ -361,6 +447,7 @@ _CHECKS: tuple[Check, ...] = (
         "An empty prompt is rejected with 400 (or 422)",
         "api §2.1",
         "prompt has at least 1 character",
+        faults=("accept-empty-prompt",),
     ),
     _c(
         "VID-VAL-009",
@@ -369,6 +456,7 @@ _CHECKS: tuple[Check, ...] = (
         "A prompt over 32000 characters is rejected with 400 (or 422)",
         "api §2.1",
         "prompt has at most 32000 characters",
+        faults=("accept-long-prompt",),
     ),
     _c(
         "VID-VAL-010",
@@ -378,6 +466,7 @@ _CHECKS: tuple[Check, ...] = (
         "api §2.1, §9.6",
         "model is an open string: accepting an unknown name is legal (a note, since a typo "
         "then starts a job), but a refusal must be a client error, not a 5xx",
+        faults=("unknown-model-500",),
     ),
     _c(
         "VID-VAL-011",
@@ -386,6 +475,7 @@ _CHECKS: tuple[Check, ...] = (
         "Rejections name the offending field in error.param",
         "api §3.3, §6",
         "clients show the user which field to fix",
+        faults=("error-no-envelope", "error-param-null"),
     ),
     _c(
         "VID-VAL-012",
@@ -394,6 +484,7 @@ _CHECKS: tuple[Check, ...] = (
         "A rejected create creates no job",
         "api §6, dev E5",
         "a 400 that still starts a generation bills the customer for an error",
+        faults=("rejected-create-bills",),
     ),
     # --- errors ---------------------------------------------------------------------------
     _c(
@@ -403,6 +494,7 @@ _CHECKS: tuple[Check, ...] = (
         "Retrieve of an unknown id answers 404",
         "api §7, dev G1",
         "the SDK maps 404 to NotFoundError; a 500 reads as an outage",
+        faults=("unknown-id-500",),
     ),
     _c(
         "VID-ERR-002",
@@ -411,6 +503,7 @@ _CHECKS: tuple[Check, ...] = (
         "/content of an unknown id answers 404",
         "api §7, dev G1",
         "the SDK maps 404 to NotFoundError; a 500 reads as an outage",
+        faults=("unknown-id-500",),
     ),
     _c(
         "VID-ERR-003",
@@ -419,6 +512,7 @@ _CHECKS: tuple[Check, ...] = (
         "Delete of an unknown id answers 404",
         "api §7, dev G1",
         "the SDK maps 404 to NotFoundError",
+        faults=("unknown-id-500",),
     ),
     _c(
         "VID-ERR-004",
@@ -427,6 +521,7 @@ _CHECKS: tuple[Check, ...] = (
         "Remix of an unknown id answers 404",
         "api §7, dev G1",
         "the SDK maps 404 to NotFoundError; accepting it would bill a job",
+        faults=("unknown-id-500",),
     ),
     _c(
         "VID-ERR-005",
@@ -435,6 +530,7 @@ _CHECKS: tuple[Check, ...] = (
         "Every error response carries the {error: {message, type, param, code}} envelope",
         "api §3.3, dev H1, H2",
         "e.code, e.type and e.param come back None or garbage in the SDK",
+        faults=("error-no-envelope",),
     ),
     # --- auth -----------------------------------------------------------------------------
     _c(
@@ -444,6 +540,8 @@ _CHECKS: tuple[Check, ...] = (
         "A request without a key answers 401 on every route",
         "api §1, §6, dev H3",
         "an open route leaks videos or bills nobody's account",
+        jobs=("main",),
+        faults=("auth-ignored", "list-route-missing"),
     ),
     _c(
         "VID-AUTH-002",
@@ -452,6 +550,8 @@ _CHECKS: tuple[Check, ...] = (
         "A request with a wrong key answers 401 on every route",
         "api §1, §6",
         "an unchecked key is no key",
+        jobs=("main",),
+        faults=("auth-ignored", "list-route-missing"),
     ),
     _c(
         "VID-AUTH-003",
@@ -460,6 +560,8 @@ _CHECKS: tuple[Check, ...] = (
         "Authorization (Bearer) alone is accepted",
         "api §1, §5.2",
         "the SDK sends only Authorization: Bearer (dev H3)",
+        jobs=("main",),
+        faults=("auth-x-api-key-only",),
     ),
     # --- list -----------------------------------------------------------------------------
     _c(
@@ -469,6 +571,8 @@ _CHECKS: tuple[Check, ...] = (
         "The list object has object, data, first_id, last_id and has_more",
         "api §3.2, dev G4",
         "the SDK's cursor page reads has_more and last_id; loops break without them",
+        jobs=("main",),
+        faults=("list-no-cursor-fields", "list-route-missing"),
     ),
     _c(
         "VID-LIST-002",
@@ -477,6 +581,8 @@ _CHECKS: tuple[Check, ...] = (
         "A created job appears in the list",
         "api §2.2",
         "a list that misses jobs hides work from dashboards",
+        jobs=("main",),
+        faults=("list-lagging", "list-route-missing"),
     ),
     _c(
         "VID-LIST-003",
@@ -485,6 +591,8 @@ _CHECKS: tuple[Check, ...] = (
         "limit and after page through the list without gaps or repeats",
         "api §2.2, §5.7",
         "cursor pagination loops forever or skips jobs",
+        jobs=("main",),
+        faults=("list-limit-ignored", "list-no-cursor-fields", "list-route-missing"),
     ),
     _c(
         "VID-LIST-004",
@@ -493,6 +601,8 @@ _CHECKS: tuple[Check, ...] = (
         "order=asc and order=desc sort by created_at",
         "api §2.2",
         "clients showing newest first get the oldest",
+        jobs=("main",),
+        faults=("list-order-ignored", "list-route-missing"),
     ),
     # --- delete ---------------------------------------------------------------------------
     _c(
@@ -502,6 +612,8 @@ _CHECKS: tuple[Check, ...] = (
         'Delete answers {id, object: "video.deleted", deleted: true}',
         "api §3.2, dev G4",
         "deleted reads None in the SDK",
+        jobs=("main", "sdk"),
+        faults=("delete-returns-video",),
     ),
     _c(
         "VID-DEL-002",
@@ -510,6 +622,8 @@ _CHECKS: tuple[Check, ...] = (
         "After delete, retrieve and /content answer 404",
         "api §2, dev G4",
         "deleted videos stay downloadable",
+        jobs=("main", "sdk"),
+        faults=("delete-noop", "unknown-id-500"),
     ),
     # --- remix ----------------------------------------------------------------------------
     _c(
@@ -519,6 +633,8 @@ _CHECKS: tuple[Check, ...] = (
         "Remix returns a Video whose remixed_from_video_id is the source",
         "api §2.4, §3.1",
         "the link between source and remix is lost",
+        jobs=("main", "remix"),
+        faults=("remix-unlinked",),
     ),
     _c(
         "VID-REMIX-002",
@@ -527,6 +643,8 @@ _CHECKS: tuple[Check, ...] = (
         "A remix job completes and serves an MP4",
         "api §2.4",
         "a remix that never finishes bills for nothing",
+        jobs=("main", "remix"),
+        faults=("content-corrupt", "content-redirect-foreign-keyed", "remix-jobs-fail"),
     ),
     # --- image to video -------------------------------------------------------------------
     _c(
@@ -536,6 +654,13 @@ _CHECKS: tuple[Check, ...] = (
         "A create with an input_reference image file completes",
         "api §2.1, §5.2",
         "image-to-video through the SDK sends the image as a file part",
+        jobs=("image",),
+        faults=(
+            "content-corrupt",
+            "content-redirect-foreign-keyed",
+            "input-reference-refused",
+            "multipart-create-refused",
+        ),
     ),
     # --- expiry ---------------------------------------------------------------------------
     _c(
@@ -545,6 +670,8 @@ _CHECKS: tuple[Check, ...] = (
         "After expires_at, /content answers 404",
         "api §4, §7",
         "expires_at is the authoritative retention signal",
+        jobs=("main",),
+        faults=("expiry-not-enforced",),
     ),
     # --- extensions -----------------------------------------------------------------------
     _c(
@@ -554,6 +681,7 @@ _CHECKS: tuple[Check, ...] = (
         "Declared extra durations are accepted and honoured",
         "profile [extensions]",
         "a documented extension that does not work misleads integrators",
+        jobs=("extension_seconds",),
     ),
     _c(
         "VID-EXT-002",
@@ -562,6 +690,7 @@ _CHECKS: tuple[Check, ...] = (
         "Declared extra sizes are accepted",
         "profile [extensions]",
         "a documented extension that does not work misleads integrators",
+        jobs=("extension_size",),
     ),
     # --- sdk ------------------------------------------------------------------------------
     _c(
@@ -571,6 +700,15 @@ _CHECKS: tuple[Check, ...] = (
         "openai-python drives create_and_poll to completed and downloads the MP4",
         "api §5",
         "the SDK drop-in promise: existing code works by changing base_url",
+        jobs=("sdk",),
+        faults=(
+            "content-corrupt",
+            "content-redirect-foreign-keyed",
+            "id-changes-on-retrieve",
+            "multipart-create-refused",
+            "poll-after-not-integer",
+            "status-processing",
+        ),
     ),
     _c(
         "VID-SDK-002",
@@ -579,6 +717,15 @@ _CHECKS: tuple[Check, ...] = (
         "Every response parses under the SDK's strict response validation",
         "api §5.6",
         "typed clients and _strict_response_validation=True reject the response",
+        faults=(
+            "accept-any-size",
+            "accept-size-999",
+            "accept-size-ratio",
+            "delete-returns-video",
+            "failed-error-message-only",
+            "progress-fraction",
+            "status-processing",
+        ),
     ),
     _c(
         "VID-SDK-003",
@@ -587,6 +734,15 @@ _CHECKS: tuple[Check, ...] = (
         "openai-python's list, remix and delete work for the declared features",
         "api §5.1, §5.7",
         "SDK calls beyond the core lifecycle fail",
+        jobs=("sdk", "remix"),
+        faults=(
+            "delete-rejects-sdk",
+            "delete-returns-video",
+            "json-create-refused",
+            "list-lagging",
+            "list-route-missing",
+            "remix-unlinked",
+        ),
     ),
     _c(
         "VID-SDK-004",
@@ -595,22 +751,25 @@ _CHECKS: tuple[Check, ...] = (
         "openai-node drives create, poll, downloadContent, list, delete and remix",
         "api §5, dev E2",
         "the Node SDK drop-in promise: the npm package openai works by changing baseURL",
+        jobs=(),  # openai-node makes its own job (its session, started with the pool)
     ),
 )
 
 CHECKS: dict[str, Check] = {c.id: c for c in _CHECKS}
 
 
+def fingerprint(checks: Iterable[Check]) -> str:
+    """A hash of every check's whole declaration (id, wording, level, feature, reference, jobs,
+    faults): any change to the catalogue changes it, so a test can insist that such a change
+    comes with a new ``SUITE_VERSION`` (``tests/catalog.fingerprint``)."""
+    declared = [asdict(c) for c in sorted(checks, key=lambda c: c.id)]
+    canonical = json.dumps(declared, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
 def get(check_id: str) -> Check:
     """The catalogue entry for ``check_id``; ``KeyError`` for an unknown id."""
     return CHECKS[check_id]
-
-
-def breaks(check_id: str) -> Impact | None:
-    """The client classes a failure of ``check_id`` breaks, and what their users see."""
-    from conformance import impact  # impact reads the catalogues; import late, not in a cycle
-
-    return impact.breaks(check_id)
 
 
 def check(check_id: str) -> pytest.MarkDecorator:

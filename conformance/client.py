@@ -13,7 +13,8 @@ timeouts), follow redirects safely, and keep a redacted transcript.
   count it for the report.
 - Every exchange becomes a redacted ``report.model.Exchange``; ``capture()`` collects the
   exchanges of the current thread so they can be attached to a ``CheckResult`` as evidence.
-- Every error response (status >= 400) is also kept in ``error_responses`` for the envelope check.
+- Every error response (status >= 400) is also kept in ``error_responses`` for the envelope check;
+  ``note_error`` adds one that reached the provider by another way (an SDK call).
 - No usable answer raises a ``TransportFailure`` whose subclass says whose failure it is:
   ``ProviderFault`` (the provider answered badly), ``Throttled`` (flow control outlasted the
   retry deadline), ``Unreachable`` (nothing answered; a ``HarnessError``) or
@@ -453,14 +454,20 @@ class Client:
             time.sleep(wait)
             attempt += 1
             self._count(retried=True)
-        if result.status >= 400:
-            with self._lock:
-                self.error_responses.append(
-                    ErrorSeen(
-                        route or f"{method} {path}", result.status, result.json(), result.exchange
-                    )
-                )
+        self.note_error(route or f"{method} {path}", result)
         return result
+
+    def note_error(self, route: str, response: Response) -> None:
+        """Keep ``response`` for the envelope check (VID-ERR-005) when it is an error (>= 400).
+
+        The client notes its own answers; a caller that reached the provider another way (the
+        SDK's remix of the job pool) notes what it got here, so every error of the run is judged.
+        """
+        if response.status < 400:
+            return
+        seen = ErrorSeen(route, response.status, response.json(), response.exchange)
+        with self._lock:
+            self.error_responses.append(seen)
 
     def _follow(
         self,

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from conformance import contract
 from conformance.budget import BudgetLimits
 from conformance.catalog import DECLARABLE_FEATURES
 from conformance.errors import UsageError
@@ -73,8 +74,8 @@ class Target:
     auth: AuthStyle = "bearer"
     create_encodings: tuple[str, ...] = ENCODINGS
     model: str | None = None
-    sizes: tuple[str, ...] = ("720x1280",)
-    seconds: tuple[str, ...] = ("4",)
+    sizes: tuple[str, ...] = (contract.DEFAULT_SIZE,)
+    seconds: tuple[str, ...] = (contract.DEFAULT_SECONDS,)
     features: frozenset[str] = frozenset()
     absent_features: frozenset[str] = frozenset()
     """Extended features the profile declares not offered: never exercised, ``unsupported``."""
@@ -352,8 +353,8 @@ def resolve_target(
             )
         if feat in features:
             raise UsageError(f"{where}: {feat!r} is in both features and absent_features")
-    sizes = _str_list(data, "sizes", where) or ("720x1280",)
-    seconds = _str_list(data, "seconds", where) or ("4",)
+    sizes = _str_list(data, "sizes", where) or (contract.DEFAULT_SIZE,)
+    seconds = _str_list(data, "seconds", where) or (contract.DEFAULT_SECONDS,)
     for s in seconds:
         if not s.isdigit():
             raise UsageError(f"{where}: seconds values must be whole numbers as strings: {s!r}")

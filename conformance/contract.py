@@ -118,3 +118,40 @@ def is_valid(component: str, instance: object) -> bool:
 def is_error_envelope(body: object) -> bool:
     """Whether ``body`` is the error envelope ``{"error": {message, type, param, code}}``."""
     return is_valid("ErrorResponse", body)
+
+
+def _enum(node: dict[str, Any]) -> tuple[str, ...]:
+    values = node.get("enum")
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"{spec_path()}: expected an enum, found {node!r}")
+    return tuple(str(v) for v in values)
+
+
+def _create_default(field: str) -> str:
+    value = schema("CreateVideoJsonBody")["properties"][field].get("default")
+    if not isinstance(value, str):
+        raise ValueError(f"{spec_path()}: createVideo's {field} has no string default")
+    return value
+
+
+def _content_variants() -> tuple[str, ...]:
+    operation = load_spec()["paths"]["/videos/{video_id}/content"]["get"]
+    for parameter in operation.get("parameters", []):
+        if parameter.get("name") == "variant":
+            return _enum(parameter["schema"])
+    raise ValueError(f"{spec_path()}: RetrieveVideoContent has no variant parameter")
+
+
+# The contract's enums and defaults, read from the spec once at import so that the suite, the
+# reference provider and its faults share one home for each fact (no copy to drift).
+STATUSES: tuple[str, ...] = _enum(schema("Video")["properties"]["status"])
+"""Every job status word, in lifecycle order: ``queued``, ``in_progress``, then terminal."""
+SIZES: tuple[str, ...] = _enum(schema("VideoSize"))
+SECONDS: tuple[str, ...] = _enum(schema("VideoSeconds"))
+MODELS: tuple[str, ...] = tuple(str(m) for m in schema("VideoModel").get("examples", ()))
+"""The known model ids (an open string: examples, not an enum)."""
+VARIANTS: tuple[str, ...] = _content_variants()
+"""``/content`` variants, the default (``video``) first."""
+DEFAULT_MODEL: str = _create_default("model")
+DEFAULT_SECONDS: str = _create_default("seconds")
+DEFAULT_SIZE: str = _create_default("size")

@@ -16,10 +16,13 @@ unsupported or errored).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from conformance.fuzz import catalog as fuzz_catalog
-from conformance.report.model import LEVELS, CheckResult, Report
+from conformance.report.results import LEVELS, CheckResult
+
+if TYPE_CHECKING:  # the report model embeds this module's verdicts: no import at run time
+    from conformance.report.model import Report
 
 ClientVerdict = Literal["works", "breaks", "not judged"]
 CUT_SHORT = "run cut short"

@@ -3,7 +3,9 @@
 The runner calls ``run_suite(ctx)``: an in-process ``pytest.main`` over the suite directory with
 this plugin registered, quiet, and one progress line per check. Every catalogue check comes out
 exactly once: a check whose test did not run is ``skipped`` ("not implemented in this suite
-version" or "deselected by --only/--skip"), never passed.
+version" or "deselected by --only/--skip"), never passed. This module holds the pytest hooks,
+the fixtures and the mapping of test outcomes to ``CheckResult``s; what a check imports is in
+``conformance.suite.kit``.
 
 Writing a check module (``conformance/suite/test_<feature>.py``)
 =================================================================
@@ -12,14 +14,18 @@ Mark each test with the catalogue id it implements; one test per id (a parametri
 give each parameter its own id with ``pytest.param(..., marks=catalog.check(ID))``)::
 
     from conformance import catalog
-    from conformance.plugin import Unsupported
+    from conformance.suite.kit import CheckRecorder, Client, Jobs, describe
 
     @catalog.check("VID-LIST-001")
-    def test_list_shape(client, jobs, check, require_feature):
-        require_feature("list")                 # Unsupported unless the profile declares it
+    def test_list_shape(client: Client, jobs: Jobs, check: CheckRecorder) -> None:
         job = jobs.created("main")              # skips with the reason if there is no main job
         response = client.list_videos(limit=10)
-        assert response.status == 200, f"list answered {response.status}"
+        assert response.status == 200, f"list answered {describe(response)}"
+
+A check whose catalogue feature is an extended feature the target does not offer (the profile
+declares it absent, or its route answered "not offered" earlier in the run) is ``unsupported``
+before its body runs; an undeclared feature nobody has tried yet runs, and its route's answer
+decides (``features.judge_route``, see ``conformance.features``).
 
 Outcomes: the test returns → ``passed``; ``AssertionError`` (``assert cond, "message"``) →
 ``failed`` with that message (pytest's own explanation is cut off); ``raise Unsupported(msg)``
@@ -40,7 +46,7 @@ Fixtures
 ``budget``   ``budget.Budget``: any request that may create a job first calls
              ``budget.reserve(seconds, purpose)`` (``None`` → ``pytest.skip("over budget")``),
              then ``confirm(video_id)`` on 2xx or ``cancel()``. ``probes`` does this for you.
-``probes``   ``suite.support.Probes``: ``probes.create(fields, encoding=..., auth=...)`` sends a
+``probes``   ``Probes``: ``probes.create(fields, encoding=..., auth=...)`` sends a
              create that *should* be rejected, with budget and clean-up handled (an accepted
              one is confirmed, deleted when delete is declared, and returned for the check to
              fail); ``probes.remix(video_id, prompt)`` likewise; ``probes.valid_fields(**kw)``
@@ -48,13 +54,14 @@ Fixtures
              A check that creates a job by other means reserves budget itself and
              appends the id to ``ctx.created_by_checks`` for the end-of-run clean-up.
 ``jobs``     ``Jobs`` over the job pool. Purposes (``jobs.JobSpec.purpose``):
-             ``main`` (first declared encoding, explicit model/size/seconds; early /content
-             probe; thumbnail+spritesheet downloaded when ``variants`` is declared),
-             ``defaults`` (second encoding, size and seconds omitted), ``failing`` (profile's
-             ``failing_prompt``), ``remix`` (remix of ``main`` once completed, sent by
-             openai-python), ``image`` (multipart with an ``input_reference`` JPEG), ``sdk``
-             (openai-python's ``create_and_poll`` + ``download_content``; ``job.sdk`` keeps
-             what the SDK returned or raised), ``extension_seconds``,
+             ``main`` (JSON, multipart if refused; explicit model/size/seconds; early
+             /content probe; thumbnail+spritesheet downloaded when ``variants`` is declared),
+             ``failing`` (profile's ``failing_prompt``), ``remix`` (remix of ``main`` once
+             completed, sent by openai-python), ``image`` (multipart with an
+             ``input_reference`` JPEG), ``sdk`` (openai-python's ``create_and_poll`` with only
+             the prompt, so the defaults apply, resent with the model if refused, then
+             ``download_content``; ``job.sdk`` keeps what the SDK returned or raised),
+             ``extension_seconds``,
              ``extension_size`` (first declared extension value). A purpose is planned only
              when a selected check needs it and the profile declares the feature.
              ``jobs.created(p)`` as soon as the create answered; ``jobs.finished(p)`` once
@@ -78,24 +85,25 @@ Fixtures
              accepts more than the contract, as declared), ``check.observe(msg)`` (passed
              with ``kind="note"``: legal but worth knowing), ``check.detail(key, value)``,
              ``check.attach(*exchanges)`` (extra evidence, e.g. ``job.create.exchange``).
-``require_feature``  ``require_feature("remix")`` raises ``Unsupported`` unless declared.
+``features`` ``FeatureMap``: ``offered(name)``, ``require(name)`` (for a feature other than the
+             check's own), ``judge_route(name, response, what)`` on the first answer of a route.
 ``ctx``      the whole ``SuiteContext``: ``run_tag`` (in every prompt the run sends),
-             ``report_dir`` (state files for deferred checks), ``shared`` (a dict where a check
-             leaves facts for a later ``late`` check), ``created_by_checks`` (append ids of jobs
-             a check created outside ``probes`` so the end-of-run clean-up deletes them).
+             ``report_dir`` (state files for deferred checks), and typed fields a check fills
+             for a later check or the runner: ``created_by_checks`` (ids of jobs a check
+             created outside ``probes``, for the end-of-run clean-up), ``keep_ids``,
+             ``deferred``, ``deleted``, ``rejections``, ``sdk_transcripts``.
 
 Ordering markers: ``@pytest.mark.late`` runs after the ordinary checks (aggregating checks,
-expiry waits); ``@pytest.mark.destructive`` runs last (delete: the ``defaults`` job is planned
-for the VID-DEL checks and is theirs to delete). Never rely on file order.
+expiry waits); ``@pytest.mark.destructive`` runs last (delete: the VID-DEL checks delete a
+finished job no other check needs any more, the ``sdk`` job unless VID-SDK-003 deleted it).
+Never rely on file order.
 """
 
 from __future__ import annotations
 
 import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -105,12 +113,13 @@ from conformance import catalog
 from conformance.budget import Budget
 from conformance.client import Client, ProviderFault, RunDeadlineExceeded, Throttled
 from conformance.config import Target
-from conformance.features import FeatureMap, Unsupported
-from conformance.jobs import JobPool, PoolJob
+from conformance.features import NOT_OFFERED, FeatureMap, Unsupported
 from conformance.live import events
 from conformance.recording.replay import is_not_in_recording
 from conformance.redact import redact_text
-from conformance.report.model import CheckResult, Exchange, Kind, Outcome
+from conformance.report.model import SEVERITY, CheckResult, Exchange, Outcome
+from conformance.suite.context import CheckRecorder, Jobs, SuiteContext, VideoLedger
+from conformance.suite.support import Probes
 
 SUITE_DIR = Path(__file__).parent / "suite"
 NOT_IMPLEMENTED = "not implemented in this suite version"
@@ -120,124 +129,6 @@ PYTEST_HTML = "pytest.html"
 """File name of the check session's pytest-html page in the report directory."""
 EVIDENCE_LIMIT_FAILED = 12
 EVIDENCE_LIMIT_PASSED = 3
-
-_SEVERITY: dict[Outcome, int] = {
-    "failed": 4,
-    "error": 3,
-    "passed": 2,
-    "unsupported": 1,
-    "skipped": 0,
-}
-
-
-@dataclass
-class VideoLedger:
-    """Every Video object checks saw outside the job pool, for the object and status checks."""
-
-    entries: list[tuple[str, Any]] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def add(self, source: str, body: Any) -> None:
-        with self._lock:
-            self.entries.append((source, body))
-
-    def snapshot(self) -> list[tuple[str, Any]]:
-        with self._lock:
-            return list(self.entries)
-
-
-@dataclass
-class SuiteContext:
-    """What one suite session works with; built by the runner."""
-
-    target: Target
-    client: Client
-    budget: Budget
-    pool: JobPool
-    selected: set[str]
-    run_tag: str
-    report_dir: Path
-    ledger: VideoLedger = field(default_factory=VideoLedger)
-    replaying: bool = False
-    """The run is a replay of a recording (``video-conformance rejudge``)."""
-    features: FeatureMap = field(default_factory=lambda: FeatureMap(frozenset(), frozenset()))
-    """What the run knows of the extended features (declared, detected, absent)."""
-    progress: Callable[[str], None] | None = None
-    created_by_checks: list[str] = field(default_factory=list)
-    """Ids of jobs checks created outside the pool (accepted probes), for clean-up."""
-    shared: dict[str, Any] = field(default_factory=dict)
-    """Facts one check leaves for a later (``late``) one, e.g. the validation rejections."""
-    pytest_html: Path | None = None
-    """Where the session writes its pytest-html page (None: no page)."""
-
-
-class Jobs:
-    """The checks' view of the job pool: blocking getters that skip with a reason."""
-
-    def __init__(self, pool: JobPool) -> None:
-        self.pool = pool
-
-    def get(self, purpose: str) -> PoolJob | None:
-        return self.pool.get(purpose)
-
-    def all(self) -> list[PoolJob]:
-        return self.pool.all_jobs()
-
-    def _planned(self, purpose: str) -> None:
-        if not self.pool.planned(purpose):
-            pytest.skip(f"no {purpose!r} job in this run (not needed by the selected checks)")
-
-    def created(self, purpose: str) -> PoolJob:
-        self._planned(purpose)
-        job = self.pool.get_created(purpose)
-        assert job is not None
-        if not job.created:
-            pytest.skip(f"the {purpose!r} job was not created: {job.outcome} ({job.reason})")
-        return job
-
-    def finished(self, purpose: str) -> PoolJob:
-        job = self.created(purpose)
-        self.pool.get(purpose)
-        if job.outcome == "error":
-            raise RuntimeError(f"the {purpose!r} job hit a harness error: {job.reason}")
-        return job
-
-    def completed(self, purpose: str) -> PoolJob:
-        job = self.finished(purpose)
-        if not job.completed:
-            pytest.skip(f"the {purpose!r} job did not complete: {job.outcome} {job.reason}".strip())
-        return job
-
-
-class CheckRecorder:
-    """What a running test tells its CheckResult besides the outcome."""
-
-    def __init__(self) -> None:
-        self.message = ""
-        self.kind: Kind = "violation"
-        self.details: dict[str, Any] = {}
-        self.evidence: list[Exchange] = []
-
-    def note(self, message: str) -> None:
-        """The message shown when the check passes."""
-        self.message = message
-
-    def extension(self, message: str) -> None:
-        """Mark a pass as a declared extension (the vendor accepts more than the contract)."""
-        self.kind = "extension"
-        self.message = message
-
-    def observe(self, message: str) -> None:
-        """Mark a pass as a note: legal behaviour worth knowing, reported and never gated."""
-        self.kind = "note"
-        self.message = message
-
-    def detail(self, key: str, value: Any) -> None:
-        self.details[key] = value
-
-    def attach(self, *exchanges: Exchange | None) -> None:
-        self.evidence.extend(e for e in exchanges if e is not None)
-
 
 _RECORDER = pytest.StashKey[CheckRecorder]()
 _REPORTS = pytest.StashKey[list[tuple[str, Any, Any]]]()
@@ -292,21 +183,12 @@ class ConformancePlugin:
         return self._ctx.features
 
     @pytest.fixture
-    def probes(self) -> Any:
-        from conformance.suite.support import Probes
-
+    def probes(self) -> Probes:
         return Probes(self._ctx)
 
     @pytest.fixture
     def check(self, request: pytest.FixtureRequest) -> CheckRecorder:
         return request.node.stash.setdefault(_RECORDER, CheckRecorder())
-
-    @pytest.fixture
-    def require_feature(self) -> Callable[[str], None]:
-        def require(feature: str) -> None:
-            self._ctx.features.require(feature)
-
-        return require
 
     # --- collection ---------------------------------------------------------------------------
     def pytest_configure(self, config: pytest.Config) -> None:
@@ -348,6 +230,19 @@ class ConformancePlugin:
         if cid is not None:
             self._record(cid, item, captured, time.monotonic() - started)
         return result
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        """A check of an extended feature the target does not offer is ``unsupported`` before
+        its body runs. Asked now, not at collection: an earlier check may have found the
+        feature absent. An untried, undeclared feature passes here, so discovery still runs.
+        """
+        cid = _check_id(item)
+        if cid is None or cid not in catalog.CHECKS:
+            return
+        feature = catalog.get(cid).feature
+        if feature in NOT_OFFERED:
+            self._ctx.features.require(feature)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_makereport(
@@ -437,10 +332,11 @@ class ConformancePlugin:
 
 
 def _combine(runs: list[CheckResult]) -> CheckResult:
-    """Several tests for one check: the most severe outcome wins, messages are kept."""
+    """Several tests for one check: the most severe outcome wins (``report.model.SEVERITY``:
+    the check passes only when every test passed), messages are kept."""
     if len(runs) == 1:
         return runs[0]
-    worst = max(runs, key=lambda r: _SEVERITY[r.outcome])
+    worst = max(runs, key=lambda r: SEVERITY[r.outcome])
     messages = [r.message for r in runs if r.message and r.outcome == worst.outcome]
     evidence = [e for r in runs for e in r.evidence][:EVIDENCE_LIMIT_FAILED]
     details = {k: v for r in runs for k, v in r.details.items()}

@@ -107,8 +107,8 @@ class _Session:
         from conformance.budget import Budget
         from conformance.client import Client
         from conformance.jobs import JobPool, plan_jobs
-        from conformance.plugin import SuiteContext
         from conformance.runner import RunOptions, _bundled, _reachable, default_report_dir
+        from conformance.suite.context import SuiteContext
 
         live = self.stack.enter_context(_bundled(self.target, RunOptions(fuzz=False)))
         client = self.stack.enter_context(Client(live))
@@ -137,16 +137,14 @@ class _Session:
         if self.pool is None:
             self.stack.close()
             return None
-        from conformance.report.model import Report
+        from conformance.report.model import Billing, FuzzSection, Report
         from conformance.report.writers import write_all
         from conformance.runner import _fuzz_skipped, _spec_version
 
         try:
             self.pool.stop()
             self.pool.join(timeout=5)
-            notes = self.pool.cleanup(
-                self.ctx.created_by_checks, keep=self.ctx.shared.get("keep_ids", [])
-            )
+            notes = self.pool.cleanup(self.ctx.created_by_checks, keep=self.ctx.keep_ids)
             checks = [
                 *self.plugin.results(),
                 *_fuzz_skipped("not run inside pytest (video-conformance run runs it)"),
@@ -165,17 +163,17 @@ class _Session:
                 duration_s=time.monotonic() - self.started,
                 checks=checks,
                 jobs=self.pool.job_records(),
-                billing={
-                    "jobs_created": self.budget.jobs_created,
-                    "billable_seconds": self.budget.billable_seconds,
-                    "estimated_cost": self.budget.estimated_cost,
-                    "max_jobs": self.live.budget.max_jobs,
-                    "max_video_seconds": self.live.budget.max_video_seconds,
-                    "refused_by_budget": list(self.budget.refusals),
-                    "cleanup": notes,
-                },
-                fuzz={"skipped": "not run inside pytest"},
-                deferred=list(self.ctx.shared.get("deferred", [])),
+                billing=Billing(
+                    jobs_created=self.budget.jobs_created,
+                    billable_seconds=self.budget.billable_seconds,
+                    estimated_cost=self.budget.estimated_cost,
+                    max_jobs=self.live.budget.max_jobs,
+                    max_video_seconds=self.live.budget.max_video_seconds,
+                    refused_by_budget=list(self.budget.refusals),
+                    cleanup=notes,
+                ),
+                fuzz=FuzzSection(skipped="not run inside pytest"),
+                deferred=list(self.ctx.deferred),
             )
             assert self.report_dir is not None
             write_all(report, self.report_dir)

@@ -28,13 +28,14 @@ from conformance.errors import HarnessError
 from conformance.features import FeatureMap
 from conformance.interrupt import RunInterrupted, StopRequest, stop_on_signals
 from conformance.jobs import JobPool, plan_jobs
+from conformance.node_oracle import session as node_session
 from conformance.provider.behaviour import Behaviour
 from conformance.recording.wiring import Recorder, Wiring
 from conformance.redact import redact_text, register_secret
-from conformance.report.model import CheckResult, Report
+from conformance.report.model import Billing, CheckResult, FuzzSection, Report
 
 if TYPE_CHECKING:
-    from conformance.plugin import SuiteContext
+    from conformance.suite.context import SuiteContext
 
 BUNDLED_TTL_S = 3
 """Content expiry of the bundled provider: short, so the expiry check runs within the run."""
@@ -71,6 +72,17 @@ class RunOptions:
     wiring: Wiring | None = field(default=None, repr=False)
     """Transports, waits and run tag (``recording.wiring``); default: record ``transcript.har``
     when reports are written, else the plain network."""
+
+
+@dataclass
+class _Phases:
+    """What the run's phases leave for the report, also when the run is interrupted."""
+
+    fuzz: FuzzSection = field(default_factory=FuzzSection)
+    fuzz_ids: list[str] = field(default_factory=list)
+    """Ids of jobs the property phase created, for the clean-up."""
+    partial_checks: list[CheckResult] | None = None
+    """The results once the suite ran (an interruption after it keeps them)."""
 
 
 @dataclass
@@ -172,7 +184,7 @@ def _property_phase(
     pool: JobPool,
     options: RunOptions,
     wiring: Wiring,
-) -> tuple[list[CheckResult], dict[str, Any], list[str]]:
+) -> tuple[list[CheckResult], FuzzSection, list[str]]:
     """Run the schemathesis phase; returns its checks, the report's fuzz facts, created ids."""
     from conformance.fuzz import PropertyContext, run_property_phase
 
@@ -199,12 +211,12 @@ def _property_phase(
                 http_adapter=wiring.http_adapter,
             )
         )
-    facts = {
-        "seed": result.seed,
-        "requests_per_operation": result.requests_per_operation,
-        "billable_jobs": result.billable_jobs,
-        "duration_s": result.duration_s,
-    }
+    facts = FuzzSection(
+        seed=result.seed,
+        requests_per_operation=result.requests_per_operation,
+        billable_jobs=result.billable_jobs,
+        duration_s=result.duration_s,
+    )
     return list(result.checks), facts, list(result.created_video_ids)
 
 
@@ -260,19 +272,19 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         stopping.append(pool.stop)
         report_dir = options.report_dir or default_report_dir(live)
         ctx: SuiteContext | None = None
-        shared: dict[str, Any] = {}
         harness_errors: list[str] = []
         complete = True
-        fuzz_facts: dict[str, Any] = {}
-        extra_ids: list[str] = []
+        phases = _Phases()
         checks: list[CheckResult] = []
         try:
             unreachable = _reachable(client)
             if unreachable is None:
                 # The jobs are the longest part of a run: they start before the suite and its
                 # imports (pytest and the check modules), which then overlap the renders.
+                wiring.pool_starting()
                 pool.start()
-            from conformance.plugin import PYTEST_HTML, SuiteContext
+            from conformance.plugin import PYTEST_HTML
+            from conformance.suite.context import SuiteContext
 
             ctx = SuiteContext(
                 replaying=wiring.replaying,
@@ -287,17 +299,17 @@ def execute(target: Target, options: RunOptions) -> RunResult:
                 progress=progress,
                 pytest_html=report_dir / PYTEST_HTML if options.write_reports else None,
             )
-            shared = ctx.shared
             if unreachable is not None:
                 harness_errors.append(redact_text(unreachable))
                 complete = False
                 checks = _all_skipped(selected, unreachable)
             else:
-                checks = _run_phases(live, client, budget, pool, ctx, options, stop_request, wiring)
-                fuzz_facts, extra_ids = shared.pop("fuzz_facts"), shared.pop("fuzz_ids")
+                checks = _run_phases(
+                    live, client, budget, pool, ctx, options, stop_request, wiring, phases
+                )
         except RunInterrupted:
             complete = False
-            checks = shared.get("partial_checks") or _all_skipped(
+            checks = phases.partial_checks or _all_skipped(
                 selected, "not run: the run was interrupted"
             )
             harness_errors.append("the run was interrupted before it finished")
@@ -308,6 +320,10 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         finally:
             pool.stop()
             pool.join(timeout=5)
+            oracle = ctx.node_oracle if ctx is not None else None
+            if oracle is not None:
+                oracle.stop()
+                oracle.wait(timeout=5)
             if time.monotonic() > client.run_ends_at:
                 complete = False
                 harness_errors.append(
@@ -317,8 +333,12 @@ def execute(target: Target, options: RunOptions) -> RunResult:
                 client.run_ends_at = time.monotonic() + CLEANUP_GRACE_S
             delete_state = features.state("delete")
             cleanup_notes = pool.cleanup(
-                [*(ctx.created_by_checks if ctx is not None else []), *extra_ids],
-                keep=shared.get("keep_ids", []),
+                [*(ctx.created_by_checks if ctx is not None else []), *phases.fuzz_ids],
+                # What openai-node deleted itself is gone: not deleted twice.
+                keep=[
+                    *(ctx.keep_ids if ctx is not None else []),
+                    *(oracle.deleted_ids if oracle else []),
+                ],
                 delete_offered={"absent": False, "denied": False}.get(delete_state),
             )
             # Nothing is sent after the clean-up: the bundled provider stops while the report
@@ -337,17 +357,17 @@ def execute(target: Target, options: RunOptions) -> RunResult:
             duration_s=time.monotonic() - started,
             checks=checks,
             jobs=pool.job_records(),
-            billing={
-                "jobs_created": budget.jobs_created,
-                "billable_seconds": budget.billable_seconds,
-                "estimated_cost": budget.estimated_cost,
-                "max_jobs": live.budget.max_jobs,
-                "max_video_seconds": live.budget.max_video_seconds,
-                "refused_by_budget": list(budget.refusals),
-                "cleanup": cleanup_notes,
-            },
-            fuzz=fuzz_facts,
-            deferred=list(shared.get("deferred", [])),
+            billing=Billing(
+                jobs_created=budget.jobs_created,
+                billable_seconds=budget.billable_seconds,
+                estimated_cost=budget.estimated_cost,
+                max_jobs=live.budget.max_jobs,
+                max_video_seconds=live.budget.max_video_seconds,
+                refused_by_budget=list(budget.refusals),
+                cleanup=cleanup_notes,
+            ),
+            fuzz=phases.fuzz,
+            deferred=list(ctx.deferred) if ctx is not None else [],
             features=features.to_report(),
             flow_control={
                 "throttled": client.throttles + _sdk_throttles(pool),
@@ -381,28 +401,38 @@ def _run_phases(
     options: RunOptions,
     stop_request: StopRequest,
     wiring: Wiring,
+    phases: _Phases,
 ) -> list[CheckResult]:
-    """Jobs, property phase and suite, in that order; the fuzz facts go to ``ctx.shared``."""
-    ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = {}, []
+    """Jobs, property phase and suite, in that order; what they leave goes to ``phases``."""
     if not pool.started:
+        wiring.pool_starting()
         pool.start()
+    # The openai-node oracle's own chain runs alongside the pool's; VID-SDK-004 judges it late.
+    ctx.node_oracle = node_session.start(
+        live,
+        ctx.selected,
+        budget,
+        run_tag=ctx.run_tag,
+        wiring=wiring,
+        media_cap=client.media_cap,
+        run_ends_at=lambda: client.run_ends_at,
+    )
     _discover_list(client, ctx.features)
     # The property phase runs while the jobs render: what it probes is mostly free and needs no
     # job, so against a real vendor (jobs take minutes) it costs no wall time, and the completed
     # job it needs for the 200 paths is still fresh when it gets there.
     if options.fuzz:
-        fuzz_checks, fuzz_facts, extra_ids = _property_phase(
+        fuzz_checks, phases.fuzz, phases.fuzz_ids = _property_phase(
             live, client, budget, pool, options, wiring
         )
-        ctx.shared["fuzz_facts"], ctx.shared["fuzz_ids"] = fuzz_facts, extra_ids
     else:
         fuzz_checks = _fuzz_skipped("property phase disabled (--no-fuzz)")
-        ctx.shared["fuzz_facts"] = {"skipped": "disabled (--no-fuzz)"}
+        phases.fuzz = FuzzSection(skipped="disabled (--no-fuzz)")
     stop_request.raise_if_stopped()
     from conformance.plugin import run_suite
 
     checks = run_suite(ctx)
-    ctx.shared["partial_checks"] = checks + (
+    phases.partial_checks = checks + (
         _fuzz_skipped("not run: the run was interrupted")
         if stop_request.signum is not None
         else fuzz_checks

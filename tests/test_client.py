@@ -111,6 +111,24 @@ def test_transcript_is_redacted_and_binary_summarised() -> None:
     assert [e.route for e in client.error_responses] == ["retrieve"]
 
 
+def test_note_error_keeps_only_error_answers_for_the_envelope_check() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/remix"):
+            return httpx.Response(400, json={"error": {"message": "no"}})
+        return httpx.Response(200, json={"id": "video_1"})
+
+    client = _client(handler)
+    ok = client.retrieve("video_1")
+    refused = client.request("POST", "/videos/video_1/remix", json_body={"prompt": "x"})
+    assert [e.status for e in client.error_responses] == [400]  # the client's own
+    client.error_responses.clear()
+    client.note_error("remix", ok)  # a success is never an error to judge
+    client.note_error("remix", refused)  # an answer that came another way (the SDK's)
+    assert [(e.route, e.status, e.body) for e in client.error_responses] == [
+        ("remix", 400, {"error": {"message": "no"}})
+    ]
+
+
 def test_capture_is_per_thread() -> None:
     client = _client(lambda r: httpx.Response(200, json={}))
     with client.capture() as log:

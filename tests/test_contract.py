@@ -215,3 +215,40 @@ def test_image_reference_needs_exactly_one_source() -> None:
     assert contract.errors("ImageReference", {"image_url": "data:image/png;base64,AA=="}) == []
     assert contract.errors("ImageReference", {}) != []
     assert contract.errors("ImageReference", {"file_id": "f", "image_url": "https://x/y.png"}) != []
+
+
+def test_contract_facts_come_from_the_spec() -> None:
+    from conformance.contract import (
+        DEFAULT_MODEL,
+        DEFAULT_SECONDS,
+        DEFAULT_SIZE,
+        MODELS,
+        SECONDS,
+        SIZES,
+        STATUSES,
+        VARIANTS,
+    )
+
+    assert STATUSES == ("queued", "in_progress", "completed", "failed")
+    assert SECONDS == ("4", "8", "12")
+    assert SIZES == ("720x1280", "1280x720", "1024x1792", "1792x1024")
+    assert VARIANTS[0] == "video" and set(VARIANTS) == {"video", "thumbnail", "spritesheet"}
+    assert DEFAULT_MODEL in MODELS and DEFAULT_MODEL == "sora-2"
+    assert (DEFAULT_SECONDS, DEFAULT_SIZE) == ("4", "720x1280")  # api §2.1, from prose
+    # the defaults are valid values of their own enums
+    assert DEFAULT_SECONDS in SECONDS and DEFAULT_SIZE in SIZES
+
+
+def test_the_reference_provider_defaults_are_the_contract() -> None:
+    from conformance import contract
+    from conformance.provider.behaviour import Behaviour
+
+    behaviour = Behaviour()
+    assert behaviour.seconds_allowed == contract.SECONDS
+    assert behaviour.sizes_allowed == contract.SIZES
+    assert behaviour.models_allowed == contract.MODELS
+    assert (behaviour.default_model, behaviour.default_seconds, behaviour.default_size) == (
+        contract.DEFAULT_MODEL,
+        contract.DEFAULT_SECONDS,
+        contract.DEFAULT_SIZE,
+    )

@@ -17,7 +17,7 @@ from conformance.budget import Budget, BudgetLimits
 from conformance.catalog import CHECKS
 from conformance.client import Client
 from conformance.config import Target
-from conformance.jobs import JobPool, plan_jobs, settled_word
+from conformance.jobs import PURPOSES, JobPool, plan_jobs, settled_word
 from conformance.media import VideoProbe
 
 ALL = set(CHECKS)
@@ -26,8 +26,16 @@ ALL = set(CHECKS)
 class FakeVendor:
     """A tiny in-memory /v1/videos: queued → in_progress → completed over three retrieves."""
 
-    def __init__(self, *, poll_after: str | None = "10", fail_prompt: str = "[[fail]]") -> None:
+    def __init__(
+        self,
+        *,
+        poll_after: str | None = "10",
+        fail_prompt: str = "[[fail]]",
+        require_model: bool = False,
+    ) -> None:
         self.jobs: dict[str, dict[str, Any]] = {}
+        self.require_model = require_model
+        self.creates: list[bytes] = []
         self.retrieves: dict[str, int] = {}
         self.deleted: list[str] = []
         self.poll_after = poll_after
@@ -54,11 +62,17 @@ class FakeVendor:
         path = request.url.path.removeprefix("/v1")
         if request.method == "POST" and path == "/videos":
             body = request.read()
+            self.creates.append(body)
             if body.startswith(b"{"):
                 prompt = json.loads(body)["prompt"]
+                has_model = "model" in json.loads(body)
             else:  # multipart: the prompt part's value
                 found = re.search(rb'name="prompt"\r\n\r\n(.*?)\r\n', body, re.S)
                 prompt = found.group(1).decode() if found else "multipart"
+                has_model = b'name="model"' in body
+            if self.require_model and not has_model:
+                error = {"message": "model is required", "type": "x", "param": "model"}
+                return httpx.Response(400, json={"error": {**error, "code": None}})
             return httpx.Response(200, json=self._new(prompt))
         parts = path.split("/")
         video_id = parts[2] if len(parts) > 2 else ""
@@ -145,19 +159,13 @@ def test_plan_follows_features_and_selection() -> None:
     # Features the profile does not mention are tried (and found out); denied ones are not.
     target = _target(features=frozenset(), failing_prompt="")
     # (discovery jobs last: a budget never starves the SDK oracle for their sake)
-    assert [s.purpose for s in plan_jobs(target, ALL)] == [
-        "main",
-        "defaults",
-        "sdk",
-        "remix",
-        "image",
-    ]
+    assert [s.purpose for s in plan_jobs(target, ALL)] == ["main", "sdk", "remix", "image"]
     denied = _target(
         features=frozenset(),
         absent_features=frozenset({"remix", "image_to_video", "variants"}),
         failing_prompt="",
     )
-    assert [s.purpose for s in plan_jobs(denied, ALL)] == ["main", "defaults", "sdk"]
+    assert [s.purpose for s in plan_jobs(denied, ALL)] == ["main", "sdk"]
     assert plan_jobs(denied, ALL)[0].variants == ()
     full = _target(
         model="sora-2",
@@ -168,28 +176,37 @@ def test_plan_follows_features_and_selection() -> None:
     purposes = [s.purpose for s in plan_jobs(full, ALL)]
     assert purposes == [
         "main",
-        "defaults",
+        "sdk",
         "failing",
         "remix",
         "image",
-        "sdk",
         "extension_seconds",
         "extension_size",
     ]
     assert plan_jobs(full, {"VID-VAL-001"}) == []
     main = plan_jobs(full, ALL)[0]
     assert main.variants == ("thumbnail", "spritesheet") and main.probe_early_content
-    defaults = plan_jobs(full, ALL)[1]
-    assert "size" not in defaults.fields and "seconds" not in defaults.fields
-    # The main job is sent as openai-python sends it, JSON judged by the defaults job; each
-    # falls back so that a refused encoding never costs the lifecycle its job.
-    assert main.encoding == "multipart" and defaults.encoding == "json"
-    assert main.fallbacks == (("json", main.fields),)
-    assert [(enc, "model" in fields) for enc, fields in defaults.fallbacks] == [
-        ("json", True),
-        ("multipart", False),
-        ("multipart", True),
-    ]
+    sdk = plan_jobs(full, ALL)[1]
+    # openai-python's shortest call: only the prompt, so model, size and seconds default.
+    assert sdk.fields.keys() == {"prompt"} and sdk.sdk_poll and sdk.encoding == "multipart"
+    # The main job is JSON first (VID-CREATE-001), multipart judged on the SDK job; each falls
+    # back so that a refusal never costs the other checks their job (nothing is billed twice:
+    # a refusal made no job).
+    assert main.encoding == "json"
+    assert main.fallbacks == (("multipart", main.fields),)
+    assert sdk.fallbacks == (("multipart", {**sdk.fields, "model": "sora-2"}),)
+    # Without a profile model there is nothing to resend with.
+    alone = {s.purpose: s for s in plan_jobs(_target(), {"VID-CREATE-006"})}
+    assert alone["sdk"].fallbacks == ()
+
+
+def test_plan_needs_at_most_five_jobs_for_every_core_and_declared_check() -> None:
+    # The defaults and the SDK checks share one job: a profile declaring every extended
+    # feature (extensions aside) needs main, sdk, failing, remix and image.
+    full = _target(model="sora-2", features=frozenset({"remix", "image_to_video", "variants"}))
+    assert [s.purpose for s in plan_jobs(full, ALL)] == ["main", "sdk", "failing", "remix", "image"]
+    # The delete checks need a finished job of their own: the SDK job.
+    assert [s.purpose for s in plan_jobs(full, {"VID-DEL-001"})] == ["main", "sdk"]
 
 
 def test_pool_runs_the_chain_and_records_everything() -> None:
@@ -209,12 +226,33 @@ def test_pool_runs_the_chain_and_records_everything() -> None:
     failing = pool.get("failing", timeout=10)
     assert failing is not None and failing.outcome == "failed"
     pool.join()
-    # main, defaults, failing, remix, image (not mentioned, so tried), sdk
-    assert pool.budget.jobs_created == 6
+    # main, sdk, failing, remix, image (not mentioned, so tried)
+    assert pool.budget.jobs_created == 5
     pool.cleanup()
     assert sorted(vendor.deleted) == sorted(j.video_id or "" for j in pool.jobs.values())
     records = pool.job_records()
     assert all(r.deleted for r in records) and records[0].timeline[0].status == "queued"
+
+
+def test_sdk_create_refused_without_model_is_resent_with_it() -> None:
+    # openai-python's create leaves model out; a vendor that requires it refuses (no job is
+    # made), so the same call is sent again with the profile's model and the job still runs.
+    vendor = FakeVendor(require_model=True)
+    target = _target(model="sora-2", features=frozenset(), failing_prompt="")
+    pool = _pool(vendor, target, selected={"VID-CREATE-006"})
+    pool.start()
+    job = pool.get("sdk", timeout=20)
+    assert job is not None and job.outcome == "completed", job and job.reason
+    assert [(a.response.status, "model" in a.fields) for a in job.attempts] == [
+        (400, False),
+        (200, True),
+    ]
+    assert job.create is job.attempts[-1].response
+    assert job.sdk is not None and job.sdk.video is not None and job.sdk.video.id == job.video_id
+    assert job.video_probe == VideoProbe(ok=False, error="probed 8 bytes")
+    pool.join()
+    # VID-CREATE-006 needs only the SDK job, and the refused create billed nothing
+    assert list(pool.specs) == ["sdk"] and pool.budget.jobs_created == 1
 
 
 def test_budget_refusal_skips_lower_priority_jobs() -> None:
@@ -222,10 +260,8 @@ def test_budget_refusal_skips_lower_priority_jobs() -> None:
     pool = _pool(FakeVendor(), target, Budget(BudgetLimits(max_jobs=1, max_video_seconds=64)))
     pool.start()
     assert pool.get("main", timeout=10).outcome == "completed"  # type: ignore[union-attr]
-    defaults = pool.get("defaults", timeout=10)
-    assert (
-        defaults is not None and defaults.outcome == "skipped" and "over budget" in defaults.reason
-    )
+    sdk = pool.get("sdk", timeout=10)
+    assert sdk is not None and sdk.outcome == "skipped" and "over budget" in sdk.reason
     pool.join()
 
 
@@ -391,7 +427,15 @@ def test_plan_and_pool_agree_on_every_job() -> None:
 
 def test_sdk_003_alone_plans_the_sdk_job_and_the_remix_it_judges() -> None:
     target = _target(features=frozenset({"remix", "list"}))
-    assert [s.purpose for s in plan_jobs(target, {"VID-SDK-003"})] == ["main", "remix", "sdk"]
+    assert [s.purpose for s in plan_jobs(target, {"VID-SDK-003"})] == ["main", "sdk", "remix"]
     none = frozenset({"remix", "list", "delete"})
     assert plan_jobs(_target(features=frozenset(), absent_features=none), {"VID-SDK-003"}) == []
     assert plan_jobs(_target(), {"VID-SDK-002"}) == []
+
+
+def test_every_catalogue_job_is_a_pool_purpose() -> None:
+    # plan_jobs reads Check.jobs: a purpose it does not know would silently plan nothing.
+    declared = {p for check in CHECKS.values() for p in check.jobs}
+    assert declared <= set(PURPOSES), declared - set(PURPOSES)
+    # and every purpose is some check's own (none is planned for nothing)
+    assert set(PURPOSES) == declared

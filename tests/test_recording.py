@@ -341,3 +341,26 @@ def test_property_phase_exchanges_are_recorded_but_never_replayed(tmp_path: Path
     assert KEY not in json.dumps(entry)
     recording = _recording(tmp_path, har)
     assert recording.unused() == 0  # not counted as an answer the replay failed to use
+
+
+def test_a_replays_job_threads_start_their_clock_where_the_recorded_pool_started(
+    tmp_path: Path,
+) -> None:
+    # Between the run's start and the pool's, the run probed the target: a job's timeout
+    # counts from the pool's start, so a replay must not start it earlier.
+    from conformance.recording.wiring import Recorder
+
+    recorder = Recorder()
+    recorder.bind(_target(), "tag", None, None)
+    time.sleep(0.05)
+    recorder.pool_starting()
+    meta = recorder.har.meta
+    assert meta["pool_started_wall"] >= meta["started_wall"] + 0.05
+    recording = _recording(tmp_path, recorder.har)
+    assert recording.started == meta["pool_started_wall"]
+    clock = VirtualClock(recording.started)
+    seen: list[float] = []
+    worker = threading.Thread(target=lambda: seen.append(clock.time()))
+    worker.start()
+    worker.join()
+    assert seen == [meta["pool_started_wall"]]

@@ -6,9 +6,9 @@ import argparse
 import json
 
 from conformance import SUITE_VERSION, traceability
-from conformance.catalog import CHECKS, CORE_FEATURES, FEATURES, Check, breaks
+from conformance.catalog import CHECKS, CORE_FEATURES, FEATURES, Check
 from conformance.fuzz.catalog import PROPERTY_CHECKS
-from conformance.impact import CLIENT_NAMES
+from conformance.impact import CLIENT_NAMES, breaks
 
 
 def catalogue() -> list[Check]:
@@ -49,7 +49,10 @@ def render_markdown() -> str:
         "declares them or the run finds them, and are unsupported when their route is "
         "missing. References: `api §N` is `openai-videos-api.md`, `dev XN` a row of "
         '`real-world-deviations.md`. "Breaks" names the clients a failure breaks '
-        f"({', '.join(CLIENT_NAMES)}; see `conformance/impact.py`).",
+        f'({", ".join(CLIENT_NAMES)}; see `conformance/impact.py`). "Faults" names the '
+        "switches of the bundled reference provider (`video-conformance serve --fault NAME`) "
+        "that make the check fail; the project's fault matrix asserts each fails exactly the "
+        "checks that name it.",
         "",
     ]
     for feature in FEATURES:
@@ -60,11 +63,12 @@ def render_markdown() -> str:
         lines += [
             f"## {feature} ({kind})",
             "",
-            "| id | level | check | reference | breaks | why it matters |",
-            "|---|---|---|---|---|---|",
+            "| id | level | check | reference | breaks | why it matters | faults |",
+            "|---|---|---|---|---|---|---|",
         ]
         for c in entries:
-            cells = [c.id, c.level, c.title, c.reference, breaks_text(c.id), c.why]
+            faults = ", ".join(f"`{f}`" for f in c.faults) or "none"
+            cells = [c.id, c.level, c.title, c.reference, breaks_text(c.id), c.why, faults]
             lines.append("| " + " | ".join(x.replace("|", "\\|") for x in cells) + " |")
         lines.append("")
     lines += traceability.render_markdown({c.id for c in catalogue()})
@@ -84,6 +88,8 @@ def render_json() -> str:
                     "core": c.core,
                     "reference": c.reference,
                     "why": c.why,
+                    "jobs": list(c.jobs),
+                    "faults": list(c.faults),
                     "breaks": sorted(entry.breaks) if (entry := breaks(c.id)) else [],
                     "user_sees": entry.sees if entry else "",
                 }

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conformance import contract
 from conformance.catalog import DECLARABLE_FEATURES
 from conformance.config import AUTH_STYLES, DEFAULT_KEY_ENV, ENCODINGS, check_base_url
 from conformance.errors import UsageError
@@ -44,9 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     what.add_argument("--model", help="model to request (default: send none)")
     what.add_argument(
-        "--sizes", default="720x1280", help="sizes, first = main (default: %(default)s)"
+        "--sizes", default=contract.DEFAULT_SIZE, help="sizes, first = main (default: %(default)s)"
     )
-    what.add_argument("--seconds", default="4", help="durations (default: %(default)s)")
+    what.add_argument(
+        "--seconds", default=contract.DEFAULT_SECONDS, help="durations (default: %(default)s)"
+    )
     what.add_argument(
         "--features",
         default="",

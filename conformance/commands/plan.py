@@ -1,7 +1,9 @@
 """``video-conformance plan``: the jobs a run would create and their cost; sends nothing.
 
-Two sources of jobs: the job pool's own plan (``jobs.plan_jobs``: every job the selected checks
-need, the SDK checks' ``create_and_poll`` included), and the property phase. The phase creates
+Three sources of jobs: the job pool's own plan (``jobs.plan_jobs``: every job the selected checks
+need, the SDK checks' ``create_and_poll`` included), the openai-node oracle's own job and remix
+(``node_oracle.session.oracle_jobs``: only when node and the package are installed and
+VID-SDK-004 is selected), and the property phase. The phase creates
 jobs on purpose only when billable generation is on (``--fuzz-billable`` or the profile's
 ``fuzz_billable``): positive creates and remixes, and the stateful run. It stops at the run's
 budget, so its share is bounded by what the pool leaves of ``max_jobs``/``max_video_seconds``.
@@ -12,12 +14,14 @@ after the first one a vendor wrongly accepts.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from conformance.catalog import select
 from conformance.commands.run import add_target_arguments, overrides_from, split_patterns
 from conformance.config import Target, resolve_target
 from conformance.jobs import JobSpec, plan_jobs
+from conformance.node_oracle.session import OracleJob, oracle_jobs
 
 CURRENCY = "USD"
 """``price_per_second`` is in US dollars (the report shows costs as ``$``)."""
@@ -35,13 +39,17 @@ class PropertyJobs:
     max_seconds: int
 
 
-def property_phase_jobs(target: Target, pool: list[JobSpec], fuzz: bool) -> PropertyJobs:
-    """The most jobs (and seconds) the property phase may create after the pool's ``pool``."""
+def property_phase_jobs(
+    target: Target, pool: list[JobSpec], fuzz: bool, node: Sequence[OracleJob] = ()
+) -> PropertyJobs:
+    """The most jobs (and seconds) the property phase may create after the pool's ``pool``
+    and the openai-node oracle's ``node`` jobs (both reserve their budget before it runs)."""
     if not fuzz:
         return PropertyJobs(on_purpose=False, max_jobs=0, max_seconds=0)
     limits = target.budget
-    jobs_left = max(0, limits.max_jobs - len(pool))
-    seconds_left = max(0, limits.max_video_seconds - sum(s.billed_seconds for s in pool))
+    jobs_left = max(0, limits.max_jobs - len(pool) - len(node))
+    seconds = sum(s.billed_seconds for s in pool) + sum(j.billed_seconds for j in node)
+    seconds_left = max(0, limits.max_video_seconds - seconds)
     if target.fuzz_billable:
         return PropertyJobs(on_purpose=True, max_jobs=jobs_left, max_seconds=seconds_left)
     from conformance.fuzz.executor import WORST_CASE_SECONDS
@@ -91,7 +99,22 @@ def main(args: argparse.Namespace) -> int:
     price = target.budget.price_per_second
     print(f"  {len(specs)} job(s), {pool_seconds} s of video, {cost_text(price, pool_seconds)}")
     print()
-    fuzz = property_phase_jobs(target, specs, not args.no_fuzz)
+    node_jobs = oracle_jobs(target, selected)
+    node_seconds = sum(job.billed_seconds for job in node_jobs)
+    if node_jobs:
+        print("openai-node oracle (VID-SDK-004; its own jobs, started with the pool):")
+        for job in node_jobs:
+            size = job.fields.get("size", "source")
+            seconds = job.fields.get("seconds", "source")
+            print(
+                f"  {job.purpose:<18} {job.encoding:<10} {size:<10} {seconds:<8} {job.description}"
+            )
+        print(
+            f"  {len(node_jobs)} job(s), {node_seconds} s of video, "
+            f"{cost_text(price, node_seconds)}"
+        )
+        print()
+    fuzz = property_phase_jobs(target, specs, not args.no_fuzz, node_jobs)
     if args.no_fuzz:
         print("property phase: off (--no-fuzz)")
     elif fuzz.on_purpose:
@@ -105,8 +128,8 @@ def main(args: argparse.Namespace) -> int:
             "property phase: sends only invalid creates and remixes; a vendor that wrongly "
             f"accepts them could bill up to {fuzz.max_jobs} job(s), {fuzz.max_seconds} s"
         )
-    total_jobs = len(specs) + fuzz.max_jobs
-    total_seconds = pool_seconds + fuzz.max_seconds
+    total_jobs = len(specs) + len(node_jobs) + fuzz.max_jobs
+    total_seconds = pool_seconds + node_seconds + fuzz.max_seconds
     print()
     print(
         f"at most {total_jobs} job(s), {total_seconds} s of video in all, "

@@ -22,7 +22,7 @@ from conformance.errors import UsageError
 from conformance.recording.replay import NOT_IN_RECORDING, Recording
 from conformance.recording.wiring import Replayer
 from conformance.redact import register_secret
-from conformance.report.model import CheckResult, Report
+from conformance.report.model import CheckResult, FuzzSection, Report
 from conformance.runner import RunOptions, RunResult, default_report_dir, execute
 
 FUZZ_NOT_REPLAYED = f"{NOT_IN_RECORDING}: the property phase is not replayed"
@@ -114,7 +114,7 @@ def rejudge(
         # The target as recorded (a bundled provider stays "bundled", though none ran now).
         target=dict(recording.meta["target"]),
         checks=_unreplayed_fuzz(result.report.checks),
-        fuzz={"skipped": FUZZ_NOT_REPLAYED},
+        fuzz=FuzzSection(skipped=FUZZ_NOT_REPLAYED),
         rejudged_from={
             "recording": str(recording.path),
             "sha256": hashlib.sha256(recording.path.read_bytes()).hexdigest(),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from conformance.catalog import Check
-from conformance.report.model import Level
+from conformance.report.results import Level
 
 FEATURE = "properties"
 

@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from conformance import contract
 from conformance.budget import Reservation
 from conformance.fuzz import catalog as cat
 from conformance.fuzz import checks as own
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
     from schemathesis import Case
     from schemathesis.core.transport import Response
 
-    from conformance.fuzz import PropertyContext
+    from conformance.fuzz.context import PropertyContext
 
 ENGINE_CHECKS: dict[str, Callable[..., Any]] = {
     cat.SERVER_ERROR.suffix: not_a_server_error,
@@ -47,7 +48,7 @@ ENGINE_CHECKS: dict[str, Callable[..., Any]] = {
     cat.RESPONSE_HEADERS.suffix: response_headers_conformance,
     cat.NEGATIVE_REJECTION.suffix: negative_data_rejection,
 }
-CONTRACT_SECONDS = {"4": 4, "8": 8, "12": 12}
+CONTRACT_SECONDS = {seconds: int(seconds) for seconds in contract.SECONDS}
 # A lax vendor may bill an invalid duration as anything; the longest contract duration is the
 # honest guess for the reservation (the meter then never under-counts a contract-sized job).
 WORST_CASE_SECONDS = 12
@@ -120,7 +121,9 @@ class PhaseState:
         """Room in the run's budget for ``case`` of a billable operation, or ``None``."""
         if op == "createVideo":
             body = case.body if isinstance(case.body, dict) else {}
-            seconds = CONTRACT_SECONDS.get(str(body.get("seconds", "4")), WORST_CASE_SECONDS)
+            seconds = CONTRACT_SECONDS.get(
+                str(body.get("seconds", contract.DEFAULT_SECONDS)), WORST_CASE_SECONDS
+            )
         else:
             seconds = REMIX_SECONDS
         return self.ctx.budget.reserve(seconds, f"{purpose}: {case.operation.label}")

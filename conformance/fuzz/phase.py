@@ -16,16 +16,17 @@ from hypothesis import configuration as hypothesis_configuration
 
 from conformance.fuzz import catalog as cat
 from conformance.fuzz import stateful
+from conformance.fuzz.context import PropertyPhaseResult
 from conformance.fuzz.engine_config import engine_config, load_schema
 from conformance.fuzz.executor import PhaseState
 from conformance.live import events
 from conformance.redact import redact_text
-from conformance.report.model import CheckResult
+from conformance.report.results import CheckResult
 
 if TYPE_CHECKING:
     from schemathesis.schemas import BaseSchema
 
-    from conformance.fuzz import PropertyContext, PropertyPhaseResult
+    from conformance.fuzz.context import PropertyContext
 
 PINNED_OPERATIONS = ("GetVideo", "RetrieveVideoContent")
 """Read-only operations also run against the run's completed job, for their 200 paths."""
@@ -153,8 +154,6 @@ def _delete_created(ctx: PropertyContext, video_ids: list[str]) -> dict[str, str
 
 def run(ctx: PropertyContext) -> PropertyPhaseResult:
     """The property phase: generate, send, check within the bounds; one result per PROP- id."""
-    from conformance.fuzz import PropertyPhaseResult
-
     started = time.monotonic()
     seed = ctx.seed if ctx.seed is not None else secrets.randbelow(2**31)
     ctx.work_dir.mkdir(parents=True, exist_ok=True)

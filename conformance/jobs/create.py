@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
-from conformance.client import Client, ErrorSeen, ProviderFault, Response, Unreachable
+from conformance.client import Client, ProviderFault, Response, Unreachable
 from conformance.config import Target
 from conformance.flow_control import should_retry
 from conformance.jobs.model import CreateAttempt, PoolJob
@@ -99,10 +99,7 @@ def sdk_remix(
             raise ProviderFault(f"openai-python's remix got no usable answer: {what}")
         raise Unreachable(f"openai-python's remix got no answer: {what}")
     response = raw.as_response()
-    if response.status >= 400:
-        client.error_responses.append(
-            ErrorSeen("remix", response.status, response.json(), response.exchange)
-        )
+    client.note_error("remix", response)
     return response
 
 

@@ -13,9 +13,8 @@ if TYPE_CHECKING:
     from conformance.jobs.planning import JobSpec
     from conformance.media import VideoProbe
 
-STATUSES = ("queued", "in_progress", "completed", "failed")
 TERMINAL = ("completed", "failed")
-VARIANTS = ("thumbnail", "spritesheet")
+"""The statuses after which a job never changes (api §4)."""
 
 
 @dataclass(frozen=True)

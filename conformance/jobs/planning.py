@@ -5,23 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from conformance.catalog import CHECKS
 from conformance.config import Target
-from conformance.jobs.model import VARIANTS
+from conformance.contract import VARIANTS
 
 SDK_FEATURES = ("list", "remix", "delete")
 """The declared features VID-SDK-003 exercises through openai-python."""
 
 PURPOSES = (
     "main",
-    "defaults",
+    "sdk",
     "failing",
     "remix",
     "image",
-    "sdk",
     "extension_seconds",
     "extension_size",
 )
 """Every job purpose, in reservation priority order."""
+
+EXTRA_VARIANTS = tuple(v for v in VARIANTS if v != VARIANTS[0])
+"""The ``/content`` variants besides the video itself (the spec lists the default first)."""
 
 
 @dataclass(frozen=True)
@@ -65,42 +68,51 @@ class JobSpec:
         return {k: self.fields.get(k) for k in ("model", "size", "seconds")}
 
 
-def _needs(selected: set[str], *prefixes: str) -> bool:
-    return any(cid.startswith(p) for cid in selected for p in prefixes)
+def needed_purposes(target: Target, selected: Iterable[str]) -> set[str]:
+    """The job purposes the ``selected`` checks declare (``catalog.Check.jobs``), less those the
+    target rules out (a denied feature, no failing prompt, no declared extension)."""
+    sdk_extended = [f for f in SDK_FEATURES if not target.denies(f)]
+    needed: set[str] = set()
+    for cid in selected:
+        check = CHECKS.get(cid)
+        if check is None:
+            continue  # a property check: its phase creates what it needs itself
+        if cid == "VID-SDK-003" and not sdk_extended:
+            continue  # list, remix and delete all declared absent: unsupported, nothing to judge
+        needed.update(check.jobs)
+    if target.denies("remix"):
+        needed.discard("remix")
+    if target.denies("image_to_video"):
+        needed.discard("image")
+    if not target.failing_prompt:
+        needed.discard("failing")
+    if not target.extension_seconds:
+        needed.discard("extension_seconds")
+    if not target.extension_sizes:
+        needed.discard("extension_size")
+    if "remix" in needed:
+        needed.add("main")  # the remix is of the main job
+    return needed
 
 
 def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> list[JobSpec]:
-    """The jobs a run with ``selected`` checks creates against ``target``, in priority order."""
+    """The jobs a run with ``selected`` checks creates against ``target``, in priority order:
+    the union of the purposes the selected checks declare in the catalogue."""
     ids = set(selected)
+    needed = needed_purposes(target, ids)
     tag = f" [vc {run_tag}]" if run_tag else ""
-    # The main job uses the encoding openai-python sends (multipart) unless the profile rules it
-    # out, and falls back to the other one: a refused encoding is VID-CREATE-001/002's finding,
-    # never a reason to leave the lifecycle unjudged. The defaults job tries the other encoding.
+    # The main job is sent as JSON first, whatever the profile documents: a refused JSON create
+    # is VID-CREATE-001's finding, never a reason to leave the lifecycle unjudged, so it falls
+    # back to multipart. Multipart is judged on the ``sdk`` job (openai-python sends every
+    # create as multipart). The other jobs use the first documented encoding.
     main_enc = "multipart" if "multipart" in target.create_encodings else "json"
-    other_enc = "json" if main_enc == "multipart" else "multipart"
     base: dict[str, str] = {"model": target.model} if target.model else {}
     specs: list[JobSpec] = []
     detect: list[JobSpec] = []
-    sdk_extended = [f for f in SDK_FEATURES if not target.denies(f)]
-    # VID-SDK-003 judges the pool's remix (sent through the SDK) and lists and deletes the SDK job.
-    sdk_remix = "remix" in sdk_extended and _needs(ids, "VID-SDK-003")
 
-    lifecycle_users = (
-        "VID-CREATE",
-        "VID-OBJ",
-        "VID-LIFE",
-        "VID-CONTENT",
-        "VID-AUTH",
-        "VID-LIST",
-        "VID-DEL",
-        "VID-REMIX",
-        "VID-EXP",
-        "VID-SDK-004",  # the openai-node oracle polls, downloads and lists the main job
-    )
-    if _needs(ids, *lifecycle_users) or sdk_remix:
-        variants = (
-            VARIANTS if not target.denies("variants") and _needs(ids, "VID-CONTENT-00") else ()
-        )
+    if "main" in needed:
+        judges_variants = any(c in CHECKS and CHECKS[c].feature == "variants" for c in ids)
+        variants = EXTRA_VARIANTS if not target.denies("variants") and judges_variants else ()
         main_fields = {
             **base,
             "prompt": f"A paper boat drifting on a calm pond{tag}",
@@ -110,38 +122,36 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
         specs.append(
             JobSpec(
                 purpose="main",
-                encoding=main_enc,
+                encoding="json",
                 fields=main_fields,
-                fallbacks=((other_enc, main_fields),),
+                fallbacks=(("multipart", main_fields),),
                 billed_seconds=int(target.main_seconds),
-                description=f"{main_enc} create with explicit size and seconds",
+                description="json create with explicit size and seconds (multipart if refused)",
                 variants=variants,
-                probe_early_content=_needs(ids, "VID-CONTENT-005"),
+                probe_early_content="VID-CONTENT-005" in ids,
             )
         )
-    if _needs(
-        ids, "VID-CREATE-001", "VID-CREATE-002", "VID-CREATE-004", "VID-CREATE-006", "VID-DEL"
-    ):
-        prompt = {"prompt": f"A lighthouse at dusk, waves below{tag}"}
+    if "sdk" in needed:
+        prompt = {"prompt": f"A red balloon rising over rooftops{tag}"}
         specs.append(
             JobSpec(
-                purpose="defaults",
-                encoding=other_enc,
-                # model, size and seconds are all optional in the contract: leave them all out.
-                # A refusal of the encoding (VID-CREATE-001/002) or of the missing model
-                # (VID-CREATE-006) must not cost the other checks their job: it is resent in
-                # the other encoding, then with the profile's model.
+                purpose="sdk",
+                encoding="multipart",  # openai-python sends every create as multipart
+                # model, size and seconds are all optional in the contract: an integrator's
+                # shortest call leaves them all out. A refusal of the missing model
+                # (VID-CREATE-006) must not cost the other checks their job: it is resent
+                # with the profile's model.
                 fields=prompt,
-                fallbacks=(
-                    *(((other_enc, {**base, **prompt}),) if base else ()),
-                    (main_enc, prompt),
-                    *(((main_enc, {**base, **prompt}),) if base else ()),
+                fallbacks=((("multipart", {**base, **prompt}),) if base else ()),
+                billed_seconds=4,  # the contract's default duration
+                description=(
+                    "openai-python create_and_poll with only the prompt (defaults apply), "
+                    "then download_content"
                 ),
-                billed_seconds=4,
-                description=f"{other_enc} create omitting model, size and seconds (defaults apply)",
+                sdk_poll=True,
             )
         )
-    if target.failing_prompt and _needs(ids, "VID-LIFE"):
+    if "failing" in needed:
         specs.append(
             JobSpec(
                 purpose="failing",
@@ -156,12 +166,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 description="create with the profile's failing_prompt (expected to fail)",
             )
         )
-    if (
-        not target.denies("remix")
-        and (_needs(ids, "VID-REMIX") or sdk_remix)
-        and specs
-        and specs[0].purpose == "main"
-    ):
+    if "remix" in needed:
         (specs if target.declares("remix") else detect).append(
             JobSpec(
                 purpose="remix",
@@ -173,7 +178,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 sdk_create=True,
             )
         )
-    if not target.denies("image_to_video") and _needs(ids, "VID-I2V"):
+    if "image" in needed:
         (specs if target.declares("image_to_video") else detect).append(
             JobSpec(
                 purpose="image",
@@ -189,23 +194,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 with_image=True,
             )
         )
-    if _needs(ids, "VID-SDK-001") or (sdk_extended and _needs(ids, "VID-SDK-003")):
-        specs.append(
-            JobSpec(
-                purpose="sdk",
-                encoding="multipart",  # openai-python sends every create as multipart
-                fields={
-                    **base,
-                    "prompt": f"A red balloon rising over rooftops{tag}",
-                    "size": target.main_size,
-                    "seconds": target.main_seconds,
-                },
-                billed_seconds=int(target.main_seconds),
-                description="openai-python create_and_poll, then download_content",
-                sdk_poll=True,
-            )
-        )
-    if target.extension_seconds and _needs(ids, "VID-EXT-001"):
+    if "extension_seconds" in needed:
         secs = target.extension_seconds[0]
         specs.append(
             JobSpec(
@@ -221,7 +210,7 @@ def plan_jobs(target: Target, selected: Iterable[str], run_tag: str = "") -> lis
                 description=f"create with the declared extension seconds {secs!r}",
             )
         )
-    if target.extension_sizes and _needs(ids, "VID-EXT-002"):
+    if "extension_size" in needed:
         size = target.extension_sizes[0]
         specs.append(
             JobSpec(

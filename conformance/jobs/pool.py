@@ -122,7 +122,11 @@ class JobPool:
 
     def working_encoding(self) -> str | None:
         """A create encoding the target accepted in this run, the first declared preferred."""
-        accepted = self.accepted_encodings()
+        declared = self.target.create_encodings
+        accepted = sorted(
+            self.accepted_encodings(),
+            key=lambda e: declared.index(e) if e in declared else len(declared),
+        )
         return accepted[0] if accepted else None
 
     # --- running ---------------------------------------------------------------------------
@@ -359,8 +363,6 @@ class JobPool:
             # The job completed; only its download broke: the content checks judge that.
             job.content_fault = exc
             return
-        if job.content.ok:
-            self._probe(job, job.content.content)
         for variant in job.spec.variants:
             try:
                 answer = self.client.content(job.video_id, variant=variant)
@@ -369,6 +371,10 @@ class JobPool:
                 continue
             job.variants[variant] = answer
             self.features.observe("variants", answer, f"GET /content?variant={variant}")
+        # Probed after every download: decoding takes a while, and a vendor's content may
+        # expire soon after the job completed (the variants must not wait for it).
+        if job.content.ok:
+            self._probe(job, job.content.content)
 
     # --- after the suite ---------------------------------------------------------------------
     def cleanup(

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -122,11 +123,17 @@ class OracleError(Exception):
 
 
 def run_oracle(
-    plan: OraclePlan, api_key: str | None, *, timeout_s: float, base: Path | None = None
+    plan: OraclePlan,
+    api_key: str | None,
+    *,
+    timeout_s: float,
+    base: Path | None = None,
+    started: Callable[[Callable[[], None]], None] | None = None,
 ) -> OracleRun:
     """Run ``oracle.mjs`` with ``plan``; raise ``OracleError`` when it cannot say anything.
 
-    Call ``unavailable()`` first: this assumes node and the package are there.
+    Call ``unavailable()`` first: this assumes node and the package are there. ``started``
+    gets a function that ends node at once (a run that is stopped ends its oracle).
     """
     env = {
         "PATH": os.environ.get("PATH", ""),
@@ -135,24 +142,31 @@ def run_oracle(
         KEY_ENV: api_key or "",
     }
     try:
-        proc = subprocess.run(
+        proc = subprocess.Popen(
             ["node", str(SCRIPT)],
-            input=json.dumps(asdict(plan)),
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
             text=True,
             env=env,
-            timeout=timeout_s,
-            check=False,
         )
-    except subprocess.TimeoutExpired:
-        raise OracleError(f"the openai-node oracle did not finish within {timeout_s:g} s") from None
     except OSError as exc:
         raise OracleError(f"cannot start node: {exc.strerror or exc}") from None
+    if started is not None:
+        started(proc.kill)
+    try:
+        stdout, stderr = proc.communicate(json.dumps(asdict(plan)), timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        raise OracleError(f"the openai-node oracle did not finish within {timeout_s:g} s") from None
     if proc.returncode != 0:
-        last = (proc.stderr.strip().splitlines() or ["no output"])[-1]
+        last = (stderr.strip().splitlines() or ["no output"])[-1]
+        if proc.returncode < 0:
+            last = f"ended by signal {-proc.returncode}"
         raise OracleError(redact_text(f"the openai-node oracle failed: {last}")[:300])
     try:
-        data = json.loads(proc.stdout)
+        data = json.loads(stdout)
         calls = [OracleCall(**c) for c in data["calls"]]
         return OracleRun(node=str(data["node"]), openai=str(data["openai"]), calls=calls)
     except (ValueError, KeyError, TypeError) as exc:

@@ -82,6 +82,16 @@ def _deleted(call: OracleCall, what: str) -> str | None:
     return None
 
 
+def _listed(listed: OracleCall, wanted: str | None, what: str) -> str | None:
+    """``videos.list`` worked and showed ``wanted`` (unless more pages were left unread)."""
+    if not listed.ok:
+        return f"videos.list raised {_raised(listed)}"
+    value = listed.value if isinstance(listed.value, dict) else {}
+    if wanted and wanted not in (value.get("ids") or []) and not value.get("has_more"):
+        return f"videos.list did not return {what}"
+    return None
+
+
 def _missing(name: str) -> str:
     return f"the oracle did not reach {name} (an earlier call broke the flow)"
 
@@ -101,13 +111,8 @@ def problems(run: OracleRun, plan: OraclePlan) -> list[str]:
             found.append(_poll(poll, "the poll loop (videos.retrieve) on the run's job"))
         if (download := need("downloadContent")) and not content_expired(run):
             found.append(_download(download, "videos.downloadContent"))
-    if plan.list and (listed := need("list")):
-        if not listed.ok:
-            found.append(f"videos.list raised {_raised(listed)}")
-        elif plan.existing_id:
-            value = listed.value if isinstance(listed.value, dict) else {}
-            if plan.existing_id not in (value.get("ids") or []) and not value.get("has_more"):
-                found.append("videos.list did not return the run's job")
+    if plan.list and (plan.existing_id or not plan.create) and (listed := need("list")):
+        found.append(_listed(listed, plan.existing_id, "the run's job"))
     if unknown := need("retrieve_unknown"):
         found.append(_not_found(unknown, "videos.retrieve"))
     if plan.create and (created := need("create")):
@@ -132,6 +137,8 @@ def _own_job(run: OracleRun, plan: OraclePlan, need: Any) -> list[str | None]:
         completed = polled.ok and (polled.value or {}).get("status") == "completed"
         if completed and (download := need("downloadContent_created")):
             found.append(_download(download, "videos.downloadContent of its own job"))
+        if completed and plan.list and not plan.existing_id and (listed := need("list")):
+            found.append(_listed(listed, created_id, "the job it created"))
     if plan.remix and (remix := need("remix")):
         if not remix.ok:
             found.append(f"videos.remix raised {_raised(remix)}")

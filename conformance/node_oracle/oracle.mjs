@@ -39,6 +39,10 @@ function summariseDeleted(value) {
   return { type: 'object', id: value.id, object: value.object, deleted: value.deleted };
 }
 
+// The SDK's default retries, as integrators get them, except on create and remix: openai-node
+// retries 5xx and timeouts too, and a retried create could start a second billed job.
+const NO_RETRY = { maxRetries: 0 };
+
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
@@ -95,6 +99,19 @@ async function download(client, id) {
   };
 }
 
+async function listVideos(client, plan) {
+  const page = await client.videos.list({ limit: plan.list_limit });
+  const ids = [];
+  let current = page;
+  for (let pages = 1; ; pages += 1) {
+    for (const item of current.data) ids.push(item?.id);
+    if (!current.hasNextPage() || pages >= plan.list_pages) {
+      return { pages, ids, has_more: current.has_more ?? null };
+    }
+    current = await current.getNextPage();
+  }
+}
+
 async function call(calls, name, fn) {
   const started = Date.now();
   const entry = { call: name, ok: false, at: started / 1000 };
@@ -118,10 +135,6 @@ async function main() {
     fetch: safeFetch(process.env.VIDEO_CONFORMANCE_API_KEY),
     apiKey: process.env.VIDEO_CONFORMANCE_API_KEY,
     baseURL: plan.base_url,
-    // The SDK's default retries, as integrators get them; none when the plan creates or remixes,
-    // since openai-node retries 5xx and timeouts too, and a retried create could start a
-    // second billed job.
-    ...(plan.create || plan.remix ? { maxRetries: 0 } : {}),
     timeout: plan.request_timeout_s * 1000,
     defaultHeaders: plan.x_api_key ? { 'x-api-key': process.env.VIDEO_CONFORMANCE_API_KEY } : {},
   });
@@ -134,23 +147,11 @@ async function main() {
     });
     await call(calls, 'downloadContent', () => download(client, existing));
   }
-  if (plan.list) {
-    await call(calls, 'list', async () => {
-      const page = await client.videos.list({ limit: plan.list_limit });
-      const ids = [];
-      let current = page;
-      for (let pages = 1; ; pages += 1) {
-        for (const item of current.data) ids.push(item?.id);
-        if (!current.hasNextPage() || pages >= plan.list_pages) {
-          return { pages, ids, has_more: current.has_more ?? null };
-        }
-        current = await current.getNextPage();
-      }
-    });
-  }
-  await call(calls, 'retrieve_unknown', async () => summarise(await client.videos.retrieve(plan.unknown_id)));
+  // The list finds the job the oracle looks at: the run's (when given) before anything is
+  // created, else its own once that one completed (a list may show only finished jobs).
+  if (plan.list && (existing || !plan.create)) await call(calls, 'list', () => listVideos(client, plan));
   if (plan.create) {
-    const created = await call(calls, 'create', async () => summarise(await client.videos.create(plan.create)));
+    const created = await call(calls, 'create', async () => summarise(await client.videos.create(plan.create, NO_RETRY)));
     const id = created.ok ? created.value.id : null;
     if (id) {
       const polled = await call(calls, 'createAndPoll', async () => {
@@ -160,8 +161,9 @@ async function main() {
       if (polled.ok && polled.value.status === 'completed') {
         await call(calls, 'downloadContent_created', () => download(client, id));
       }
+      if (plan.list && !existing) await call(calls, 'list', () => listVideos(client, plan));
       if (plan.remix) {
-        const remixed = await call(calls, 'remix', async () => summarise(await client.videos.remix(id, { prompt: plan.remix })));
+        const remixed = await call(calls, 'remix', async () => summarise(await client.videos.remix(id, { prompt: plan.remix }, NO_RETRY)));
         const remixId = remixed.ok ? remixed.value.id : null;
         if (remixId) {
           await call(calls, 'remix_poll', async () => summarise((await pollVideo(client, remixId, plan)).video));
@@ -171,6 +173,8 @@ async function main() {
       if (plan.delete) await call(calls, 'delete', async () => summariseDeleted(await client.videos.delete(id)));
     }
   }
+  // The free probes come last: the billable chain, the longest wait, starts first.
+  await call(calls, 'retrieve_unknown', async () => summarise(await client.videos.retrieve(plan.unknown_id)));
   if (plan.delete) {
     await call(calls, 'delete_unknown', async () => summariseDeleted(await client.videos.delete(plan.unknown_id)));
   }

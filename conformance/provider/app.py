@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from conformance import contract
 from conformance.provider import wire
 from conformance.provider.behaviour import Behaviour
 from conformance.provider.bodies import read_fields
@@ -53,7 +54,7 @@ log = logging.getLogger(__name__)
 
 SIGNED_URL_SECONDS = 300
 """Lifetime of the signed URLs that ``content_redirect`` answers with."""
-VARIANTS = ("video", "thumbnail", "spritesheet")
+VARIANTS = contract.VARIANTS
 
 Handler = Callable[[Request, str | None], Awaitable[Response]]
 

@@ -12,15 +12,13 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-CONTRACT_SECONDS: tuple[str, ...] = ("4", "8", "12")
-CONTRACT_SIZES: tuple[str, ...] = ("720x1280", "1280x720", "1024x1792", "1792x1024")
-CONTRACT_MODELS: tuple[str, ...] = (
-    "sora-2",
-    "sora-2-pro",
-    "sora-2-2025-10-06",
-    "sora-2-pro-2025-10-06",
-    "sora-2-2025-12-08",
-)
+from conformance import contract
+
+# The contract's values come from the spec (``conformance.contract``): the provider's defaults
+# are the contract, and there is no second copy to drift from what the checks judge by.
+CONTRACT_SECONDS: tuple[str, ...] = contract.SECONDS
+CONTRACT_SIZES: tuple[str, ...] = contract.SIZES
+CONTRACT_MODELS: tuple[str, ...] = contract.MODELS
 
 Route = Literal["create", "list", "retrieve", "delete", "content", "remix"]
 ALL_ROUTES: frozenset[str] = frozenset({"create", "list", "retrieve", "delete", "content", "remix"})
@@ -46,9 +44,9 @@ class Behaviour:
     models_allowed: tuple[str, ...] | None = CONTRACT_MODELS
     """Accepted models; ``None`` accepts any model string."""
     model_required: bool = False
-    default_model: str = "sora-2"
-    default_seconds: str = "4"
-    default_size: str = "720x1280"
+    default_model: str = contract.DEFAULT_MODEL
+    default_seconds: str = contract.DEFAULT_SECONDS
+    default_size: str = contract.DEFAULT_SIZE
     prompt_max_chars: int | None = 32000
     """Longest accepted prompt; ``None`` = no limit."""
     prompt_allow_empty: bool = False

@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from conformance import contract
 from conformance.provider.behaviour import ALL_ROUTES, Behaviour
 
 
@@ -73,8 +74,8 @@ def apply_faults(behaviour: Behaviour, names: Iterable[str]) -> Behaviour:
 
 # --- Faults for the core checks of `video-conformance run`: one rule each. -----------------------
 # tests/suite/test_faults.py runs the checker against each and asserts the exact failed check ids.
-_CONTRACT_SECONDS = ["4", "8", "12"]
-_CONTRACT_SIZES = ["720x1280", "1280x720", "1024x1792", "1792x1024"]
+_CONTRACT_SECONDS = list(contract.SECONDS)
+_CONTRACT_SIZES = list(contract.SIZES)
 FAULTS.update(
     _table(
         Fault(

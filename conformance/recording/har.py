@@ -1,17 +1,18 @@
 """The run's exchange log as HAR 1.2 (``transcript.har``): thread-safe, redacted, bounded.
 
-Every request a run sends (ours, openai-python's, the property phase's) becomes one HAR entry
-with its full bodies, binary ones base64-encoded (``"encoding": "base64"``), so that a later
-``rejudge`` can answer the same requests offline (the property phase's excepted); a body over
-``BODY_CAP`` keeps its first ``BODY_CAP`` bytes and says so in a ``comment``. Credential headers
-and the run's key never reach the file.
+Every request a run sends (ours, openai-python's, openai-node's, the property phase's) becomes
+one HAR entry with its full bodies, binary ones base64-encoded (``"encoding": "base64"``), so
+that a later ``rejudge`` can answer the same requests offline (the property phase's excepted);
+a body over ``BODY_CAP`` keeps its first ``BODY_CAP`` bytes and says so in a ``comment``.
+Credential headers and the run's key never reach the file.
 
 Each entry carries a ``_vc`` object (HAR allows ``_``-prefixed fields) with what a replay needs:
-``client`` (``ours``/``sdk``), ``route`` (method and normalised path, for readers), ``key``
-(see ``keys.request_key``), ``seq`` (the entry's place
-among requests with that key), ``order`` (its place in the run) and ``done_at`` (Unix time the
-answer ended, for the replay's clock). The log's own ``_vc`` names the run: suite version,
-run tag, selection and the redacted target.
+``client`` (``ours``, ``sdk``, ``fuzz``, or ``node``: openai-node through the run's loopback
+proxy), ``route`` (method and normalised path, for readers), ``key`` (see
+``keys.request_key``), ``seq`` (the entry's place among requests with that key), ``order`` (its
+place in the run) and ``done_at`` (Unix time the answer ended, for the replay's clock). The
+log's own ``_vc`` names the run: suite version, run tag, selection, the redacted target, and
+when it and its job pool started.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from conformance.redact import CREDENTIAL_HEADERS, redact_text
 
-ClientKind = Literal["ours", "sdk", "fuzz"]
-"""Who sent: our client, openai-python, or the property phase (recorded, never replayed)."""
+ClientKind = Literal["ours", "sdk", "fuzz", "node"]
+"""Who sent: our client, openai-python, the property phase (recorded, never replayed), or the
+openai-node oracle (through the run's loopback proxy)."""
 
 # Ids the run draws at random and sends (not ids the provider returned): the reachability
 # probe's missing id. The run tag in prompts is reused by a replay, so it needs no rule.

@@ -101,8 +101,9 @@ class Recording:
         self._next: dict[str, int] = {}
         self._lock = threading.Lock()
         first = min((a[0].done_at for a in answers.values() if a), default=0.0)
-        self.started = float(meta.get("started_wall") or first)
-        """Unix time the recorded run began (its clock's reading before any answer)."""
+        self.started = float(meta.get("pool_started_wall") or meta.get("started_wall") or first)
+        """Unix time the recorded run's job pool started (else the run): the clock's reading
+        in a thread served nothing yet, as the pool's threads are when they start."""
 
     @classmethod
     def load(cls, path: Path) -> Recording:
@@ -136,6 +137,10 @@ class Recording:
             index = self._next.get(key, 0)
             self._next[key] = index + 1
             return answers[min(index, len(answers) - 1)]
+
+    def has_client(self, client: ClientKind) -> bool:
+        """The recording holds exchanges that ``client`` sent."""
+        return any(key.startswith(f"{client} ") for key in self._answers)
 
     def unused(self) -> int:
         """How many recorded answers the replay never asked for."""

@@ -52,6 +52,9 @@ class Wiring:
     ) -> None:
         """The run's target (its key included) and selection, before its first request."""
 
+    def pool_starting(self) -> None:
+        """The job pool's threads start now: their job timeouts count from here."""
+
     def write(self, report_dir: Path) -> dict[str, Path]:
         """Write what the run produced besides the report; returns ``{name: path}``."""
         return {}
@@ -87,6 +90,11 @@ class Recorder(Wiring):
             "budget": dataclasses.asdict(target.budget),
             "keyed": bool(target.api_key),
         }
+
+    def pool_starting(self) -> None:
+        # A replay's job threads read this as their start (they have been served nothing
+        # yet), so that their job timeouts end where the recorded run's did.
+        self.har.meta["pool_started_wall"] = round(time.time(), 3)
 
     def write(self, report_dir: Path) -> dict[str, Path]:
         self._sdk.close()

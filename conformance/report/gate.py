@@ -20,17 +20,8 @@ from pathlib import Path
 from conformance.errors import EXIT_HARNESS, EXIT_NONCONFORMANT, EXIT_OK, UsageError
 from conformance.redact import redact_text
 from conformance.report.baseline import Baseline, load_baseline
-from conformance.report.model import CheckResult, Outcome, Report
+from conformance.report.model import SEVERITY, CheckResult, Report
 from conformance.report.views import target_name
-
-# When a check id appears more than once, its most severe outcome counts.
-_SEVERITY: dict[Outcome, int] = {
-    "failed": 4,
-    "error": 3,
-    "skipped": 2,
-    "unsupported": 1,
-    "passed": 0,
-}
 
 
 @dataclass
@@ -53,10 +44,11 @@ class GateResult:
 
 
 def _collapse(checks: list[CheckResult]) -> dict[str, CheckResult]:
+    """Per check id, its most severe result (``report.model.SEVERITY``)."""
     worst: dict[str, CheckResult] = {}
     for c in checks:
         seen = worst.get(c.id)
-        if seen is None or _SEVERITY[c.outcome] > _SEVERITY[seen.outcome]:
+        if seen is None or SEVERITY[c.outcome] > SEVERITY[seen.outcome]:
             worst[c.id] = c
     return worst
 

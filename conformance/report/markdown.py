@@ -145,8 +145,8 @@ def render_summary(report: Report, *, html_link: str | None = "report.html") -> 
     billing = report.billing
     out += [
         "",
-        f"**Billing:** {billing.get('jobs_created', 0)} job(s) created, "
-        f"{billing.get('billable_seconds', 0)} billable second(s), "
+        f"**Billing:** {billing.jobs_created} job(s) created, "
+        f"{billing.billable_seconds} billable second(s), "
         f"estimated cost {format_cost(billing)}.",
     ]
     if report.harness_errors:

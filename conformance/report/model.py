@@ -7,64 +7,127 @@ Nothing in here may hold a secret: transcripts are redacted before they become `
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict
 
-Outcome = Literal["passed", "failed", "unsupported", "skipped", "error"]
-Level = Literal["MUST", "SHOULD", "MAY"]
-Verdict = Literal["conformant", "partial", "nonconformant", "error"]
-Kind = Literal["violation", "extension", "note"]
-
-OUTCOMES: tuple[Outcome, ...] = ("passed", "failed", "unsupported", "skipped", "error")
-LEVELS: tuple[Level, ...] = ("MUST", "SHOULD", "MAY")
+from conformance.report.results import (
+    LEVELS,
+    OUTCOMES,
+    CheckResult,
+    Exchange,
+    Kind,
+    Level,
+    Outcome,
+)
 
 REPORT_FORMAT = 1
 """Version of the report.json layout (independent of the suite version)."""
 
+Verdict = Literal["conformant", "partial", "nonconformant", "error"]
 
-@dataclass
-class Exchange:
-    """One HTTP request and its response, redacted, with bodies truncated for the report."""
+SEVERITY: dict[Outcome, int] = {
+    "failed": 4,
+    "error": 3,
+    "skipped": 2,
+    "unsupported": 1,
+    "passed": 0,
+}
+"""How bad an outcome is, when one check has several results (several tests for one id, or a
+check reported twice) and one must stand for all.
 
-    method: str
-    url: str
-    request_headers: dict[str, str] = field(default_factory=dict)
-    request_body: str | None = None
-    status: int | None = None
-    response_headers: dict[str, str] = field(default_factory=dict)
-    response_body: str | None = None
-    elapsed_ms: float | None = None
-    error: str | None = None
-    """Set when no response arrived (connection refused, timeout)."""
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+``passed`` is the least severe: a check passes only when every part of it passed, because a
+part that was skipped or unsupported was not exercised, and "evidence or no verdict" forbids
+reporting what was not seen as a pass. A finding (``failed``) outranks a harness ``error`` (a
+violation seen is a fact even if another part broke); ``skipped`` (no verdict: a
+prerequisite was missing) outranks ``unsupported`` (a verdict: the feature is not offered).
+The suite's plugin combined results with ``passed`` above ``skipped`` and ``unsupported`` once,
+which let a half-run check pass while the gate, reading the same results, did not."""
 
 
-@dataclass
-class CheckResult:
-    """The outcome of one check in one run."""
+class DeferredCheck(TypedDict, total=False):
+    """A check waiting on a later run (expiry), as report.json's ``deferred`` lists it."""
 
     id: str
-    title: str
-    level: Level
-    feature: str
-    outcome: Outcome
-    message: str = ""
-    reference: str = ""
-    core: bool = False
-    kind: Kind = "violation"
-    """``extension``: the vendor accepts more than the contract; reported, never failed.
-    ``note``: a pass with an observation that is legal but worth knowing (content served from
-    another origin, an unknown model accepted); reported under "Notes", never gates."""
-    evidence: list[Exchange] = field(default_factory=list)
-    details: dict[str, Any] = field(default_factory=dict)
-    """Free-form structured facts (failing example, curl command, observed values)."""
-    duration_s: float = 0.0
+    video_id: str | None
+    target: str | None
+    due_at: str | None
+    recorded_at: str | None
+
+
+@dataclass
+class Billing:
+    """What the run created and may have been billed for, and the limits in force."""
+
+    jobs_created: int = 0
+    billable_seconds: float = 0
+    estimated_cost: float | None = None
+    """``None``: no price set in the profile."""
+    max_jobs: int | None = None
+    max_video_seconds: float | None = None
+    refused_by_budget: list[str] | None = None
+    """Purposes of the requests the budget refused, when the run recorded them."""
+    cleanup: list[str] | None = None
+    """Notes of the end-of-run clean-up (what it deleted, kept or could not delete)."""
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["evidence"] = [e.to_dict() for e in self.evidence]
+        """The report.json form: the counts always, the optional facts when known."""
+        data: dict[str, Any] = {
+            "jobs_created": self.jobs_created,
+            "billable_seconds": self.billable_seconds,
+            "estimated_cost": self.estimated_cost,
+            "max_jobs": self.max_jobs,
+            "max_video_seconds": self.max_video_seconds,
+        }
+        if self.refused_by_budget is not None:
+            data["refused_by_budget"] = self.refused_by_budget
+        if self.cleanup is not None:
+            data["cleanup"] = self.cleanup
         return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Billing:
+        """Read report.json's ``billing`` (older reports may lack any key)."""
+        return cls(
+            jobs_created=data.get("jobs_created", 0),
+            billable_seconds=data.get("billable_seconds", 0),
+            estimated_cost=data.get("estimated_cost"),
+            max_jobs=data.get("max_jobs"),
+            max_video_seconds=data.get("max_video_seconds"),
+            refused_by_budget=data.get("refused_by_budget"),
+            cleanup=data.get("cleanup"),
+        )
+
+
+_FUZZ_FIELDS = ("seed", "requests_per_operation", "billable_jobs", "duration_s", "skipped")
+
+
+@dataclass
+class FuzzSection:
+    """The property phase's facts; ``skipped`` says why it did not run."""
+
+    seed: int | None = None
+    requests_per_operation: dict[str, int] | None = None
+    billable_jobs: int | None = None
+    duration_s: float | None = None
+    skipped: str | None = None
+    """Why the phase did not run (``--no-fuzz``, a replay, inside pytest)."""
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Keys this version does not know (a newer tool's report), kept so they round-trip."""
+
+    @property
+    def empty(self) -> bool:
+        """Nothing is known of the phase."""
+        return not self.to_dict()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The report.json form: the facts that are known, then the unknown keys."""
+        data = {name: getattr(self, name) for name in _FUZZ_FIELDS}
+        return {**{k: v for k, v in data.items() if v is not None}, **self.extra}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> FuzzSection:
+        """Read report.json's ``fuzz`` (any object: older reports and other tools differ)."""
+        known = {k: data[k] for k in _FUZZ_FIELDS if k in data}
+        return cls(**known, extra={k: v for k, v in data.items() if k not in _FUZZ_FIELDS})
 
 
 @dataclass
@@ -105,11 +168,11 @@ class Report:
     duration_s: float
     checks: list[CheckResult]
     jobs: list[JobRecord] = field(default_factory=list)
-    billing: dict[str, Any] = field(default_factory=dict)
+    billing: Billing = field(default_factory=Billing)
     """``jobs_created``, ``billable_seconds``, ``estimated_cost`` and the limits in force."""
-    fuzz: dict[str, Any] = field(default_factory=dict)
+    fuzz: FuzzSection = field(default_factory=FuzzSection)
     """Property phase facts: seed, requests per operation, billable jobs caused."""
-    deferred: list[dict[str, Any]] = field(default_factory=list)
+    deferred: list[DeferredCheck] = field(default_factory=list)
     """Checks waiting on a later run (expiry), as recorded in the report dir's state file."""
     harness_errors: list[str] = field(default_factory=list)
     flow_control: dict[str, int] = field(default_factory=dict)
@@ -185,8 +248,8 @@ class Report:
             "coverage": self.coverage(),
             "clients": self.clients(),
             "summary": self.summary(),
-            "billing": self.billing,
-            "fuzz": self.fuzz,
+            "billing": self.billing.to_dict(),
+            "fuzz": self.fuzz.to_dict(),
             "deferred": self.deferred,
             "harness_errors": self.harness_errors,
             "features": self.features,
@@ -224,8 +287,8 @@ class Report:
             duration_s=data["duration_s"],
             checks=checks,
             jobs=jobs,
-            billing=data.get("billing", {}),
-            fuzz=data.get("fuzz", {}),
+            billing=Billing.from_dict(data.get("billing", {})),
+            fuzz=FuzzSection.from_dict(data.get("fuzz", {})),
             deferred=data.get("deferred", []),
             harness_errors=data.get("harness_errors", []),
             features=data.get("features", {}),
@@ -234,3 +297,23 @@ class Report:
             complete=data.get("complete", True),
             rejudged_from=data.get("rejudged_from"),
         )
+
+
+__all__ = [
+    "LEVELS",
+    "OUTCOMES",
+    "REPORT_FORMAT",
+    "SEVERITY",
+    "Billing",
+    "CheckResult",
+    "DeferredCheck",
+    "Exchange",
+    "FuzzSection",
+    "JobRecord",
+    "Kind",
+    "Level",
+    "Outcome",
+    "Report",
+    "StatusSample",
+    "Verdict",
+]

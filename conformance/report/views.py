@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from conformance import catalog
 from conformance.redact import redact_text
-from conformance.report.model import LEVELS, OUTCOMES, CheckResult, Outcome, Report
+from conformance.report.model import LEVELS, OUTCOMES, Billing, CheckResult, Outcome, Report
 
 FeatureStatus = Literal["passed", "failing", "error", "unsupported", "not run", "partly verified"]
 
@@ -173,9 +173,9 @@ def sdk_drop_in(report: Report) -> SdkDropIn:
     return "not verified"
 
 
-def format_cost(billing: dict[str, Any]) -> str:
+def format_cost(billing: Billing) -> str:
     """The estimated cost of a run, or why there is none."""
-    cost = billing.get("estimated_cost")
+    cost = billing.estimated_cost
     if isinstance(cost, int | float):
         return f"${cost:,.2f}"
     return "no price set"

@@ -13,7 +13,7 @@ import pytest
 from conformance import contract
 from conformance.client import AuthMode, Response
 from conformance.jobs import PoolJob
-from conformance.plugin import SuiteContext, VideoLedger
+from conformance.suite.context import SuiteContext, VideoLedger
 
 
 def js(value: Any, limit: int = 120) -> str:

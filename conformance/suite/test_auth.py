@@ -5,10 +5,18 @@ from __future__ import annotations
 import pytest
 
 from conformance import catalog
-from conformance.client import AuthMode, Client, Response
-from conformance.config import Target
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext
-from conformance.suite.support import Probes, describe, unknown_id
+from conformance.suite.kit import (
+    AuthMode,
+    CheckRecorder,
+    Client,
+    Jobs,
+    Probes,
+    Response,
+    SuiteContext,
+    Target,
+    describe,
+    unknown_id,
+)
 
 
 def _routes(

@@ -5,11 +5,16 @@ from __future__ import annotations
 import pytest
 
 from conformance import catalog, media
-from conformance.client import Response
-from conformance.features import FeatureMap
-from conformance.jobs import PoolJob
-from conformance.plugin import CheckRecorder, Jobs
-from conformance.suite.support import describe, duration_tolerance, js
+from conformance.suite.kit import (
+    CheckRecorder,
+    FeatureMap,
+    Jobs,
+    PoolJob,
+    Response,
+    describe,
+    duration_tolerance,
+    js,
+)
 
 
 def _downloaded(jobs: Jobs, check: CheckRecorder) -> tuple[PoolJob, Response]:
@@ -158,7 +163,6 @@ def _variant(
     features: FeatureMap, jobs: Jobs, check: CheckRecorder, variant: str, mimes: tuple[str, ...]
 ) -> str:
     """Judge one image variant; ``mimes`` are the labels allowed. Returns the label served."""
-    features.require("variants")
     job = jobs.completed("main")
     fault = job.variant_faults.get(variant)
     if fault is not None:

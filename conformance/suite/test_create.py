@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import pytest
 
-from conformance import catalog
-from conformance.config import Target
+from conformance import catalog, contract
 from conformance.jobs import CreateAttempt
-from conformance.plugin import CheckRecorder, Jobs
-from conformance.suite.support import describe, js
+from conformance.suite.kit import CheckRecorder, Jobs, Target, describe, js
 
-CONTRACT_DEFAULTS = {"seconds": "4", "size": "720x1280"}
+CONTRACT_DEFAULTS = {"seconds": contract.DEFAULT_SECONDS, "size": contract.DEFAULT_SIZE}
 
 
 def _attempts(jobs: Jobs) -> list[CreateAttempt]:
-    """Every text create the pool sent (main and defaults jobs, fallbacks included)."""
+    """Every text create the pool sent, fallbacks included: the main job (JSON first) and the
+    ``sdk`` job (openai-python, multipart)."""
     out: list[CreateAttempt] = []
-    for purpose in ("main", "defaults"):
+    for purpose in ("main", "sdk"):
         if not jobs.pool.planned(purpose):
             continue
         job = jobs.pool.get_created(purpose)
@@ -92,7 +91,7 @@ def test_create_answers_200(target: Target, jobs: Jobs, check: CheckRecorder) ->
 
 @catalog.check("VID-CREATE-004")
 def test_defaults_applied(jobs: Jobs, check: CheckRecorder) -> None:
-    job = jobs.finished("defaults")
+    job = jobs.finished("sdk")  # openai-python's create with only the prompt
     assert job.create is not None
     check.attach(job.create.exchange)
     problems = []
@@ -134,14 +133,14 @@ def test_requested_fields_echoed(jobs: Jobs, check: CheckRecorder) -> None:
 
 @catalog.check("VID-CREATE-006")
 def test_model_may_be_omitted(jobs: Jobs, check: CheckRecorder) -> None:
-    job = jobs.get("defaults")
+    job = jobs.get("sdk")  # openai-python's create with only the prompt
     if job is None:
         pytest.skip("no create without model was planned in this run")
-    jobs.pool.get_created("defaults")
+    jobs.pool.get_created("sdk")
     without = [a for a in job.attempts if "model" not in a.fields]
     if not without:
         if job.outcome == "error":
-            raise RuntimeError(f"the defaults job hit a harness error: {job.reason}")
+            raise RuntimeError(f"the sdk job hit a harness error: {job.reason}")
         pytest.skip(f"no create without model was sent: {job.outcome} {job.reason}".strip())
     accepted = [a for a in without if a.accepted]
     if accepted:

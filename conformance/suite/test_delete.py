@@ -1,8 +1,10 @@
 """delete: the deleted object, and the video gone afterwards.
 
-These checks run last (``destructive``) and delete the ``defaults`` job, which the pool plans
-for them and no other check needs once the ordinary checks are done. The contract promises
-deletion of completed or failed videos only, so a job that did not finish is not deleted here.
+These checks run last (``destructive``) and delete one finished job of the pool that no other
+check needs once the ordinary checks are done: the ``sdk`` job, unless VID-SDK-003 already
+deleted it through openai-python (it deletes the remix it sent when there is one), then the
+``failing``, ``image`` or ``main`` job. The contract promises deletion of completed or failed
+videos only, so a job that did not finish is not deleted here.
 """
 
 from __future__ import annotations
@@ -10,10 +12,39 @@ from __future__ import annotations
 import pytest
 
 from conformance import catalog, contract
-from conformance.client import Client
-from conformance.features import FeatureMap
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext
-from conformance.suite.support import describe, js
+from conformance.suite.kit import (
+    CheckRecorder,
+    Client,
+    FeatureMap,
+    Jobs,
+    PoolJob,
+    SuiteContext,
+    describe,
+    js,
+)
+
+TARGETS = ("sdk", "failing", "image", "main")
+"""The jobs VID-DEL may delete, first preferred (all planned for it or for other checks)."""
+
+
+def _target(ctx: SuiteContext, jobs: Jobs) -> PoolJob:
+    """The first finished job of ``TARGETS`` that is still there (skips when there is none)."""
+    gone = set(ctx.deleted)
+    states = []
+    for purpose in TARGETS:
+        job = jobs.pool.get(purpose)
+        if job is None:
+            continue
+        if job.outcome == "error":
+            raise RuntimeError(f"the {purpose!r} job hit a harness error: {job.reason}")
+        if job.outcome in ("completed", "failed") and job.video_id and job.video_id not in gone:
+            return job
+        states.append(f"{purpose}: {'deleted' if job.video_id in gone else job.outcome}")
+    pytest.skip(
+        "no finished job to delete; only finished ones are ("
+        + (", ".join(states) or "none planned")
+        + ")"
+    )
 
 
 @pytest.mark.destructive
@@ -25,14 +56,12 @@ def test_delete_answers_deleted_object(
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("delete")
-    job = jobs.finished("defaults")
-    if job.outcome not in ("completed", "failed") or job.video_id is None:
-        pytest.skip(f"the defaults job did not finish ({job.outcome}); only finished ones are")
+    job = _target(ctx, jobs)
+    assert job.video_id is not None
+    ctx.delete_target = job.video_id
     response = client.delete(job.video_id)
     if response.ok:
-        ctx.shared.setdefault("deleted", []).append(job.video_id)
-        ctx.shared.setdefault("delete_bodies", []).append(response.json())
+        ctx.deleted.append(job.video_id)
     # The job exists (it just finished), so "no such route" cannot be "no such video".
     features.judge_route("delete", response, f"DELETE of the finished job {job.video_id}")
     assert response.ok, f"DELETE of a finished job answered {describe(response)}"
@@ -52,20 +81,18 @@ def test_delete_answers_deleted_object(
 def test_deleted_video_is_gone(
     ctx: SuiteContext,
     client: Client,
-    jobs: Jobs,
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("delete")
-    job = jobs.finished("defaults")
-    if job.video_id is None or job.video_id not in ctx.shared.get("deleted", []):
-        pytest.skip("the defaults job was not deleted (see VID-DEL-001)")
-    retrieve = client.retrieve(job.video_id)
-    content = client.content(job.video_id, follow_redirects=False)
+    video_id = ctx.delete_target
+    if video_id is None or video_id not in ctx.deleted:
+        pytest.skip("no job was deleted by VID-DEL-001")
+    retrieve = client.retrieve(video_id)
+    content = client.content(video_id, follow_redirects=False)
     assert retrieve.status == 404, (
-        f"retrieve of the deleted video {job.video_id} answered {describe(retrieve)}, not 404"
+        f"retrieve of the deleted video {video_id} answered {describe(retrieve)}, not 404"
     )
     assert content.status == 404, (
-        f"/content of the deleted video {job.video_id} answered {describe(content)}, not 404"
+        f"/content of the deleted video {video_id} answered {describe(content)}, not 404"
     )
     check.note("after delete, retrieve and /content answer 404")

@@ -19,9 +19,15 @@ from typing import Any
 import pytest
 
 from conformance import catalog
-from conformance.client import Client
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext
-from conformance.suite.support import describe, js
+from conformance.suite.kit import (
+    CheckRecorder,
+    Client,
+    DeferredCheck,
+    Jobs,
+    SuiteContext,
+    describe,
+    js,
+)
 
 CHECK_ID = "VID-EXP-001"
 STATE_FILE = "state.json"
@@ -156,7 +162,7 @@ def test_content_gone_after_expiry(
                 "recorded_at": _iso(time.time()),
             }
             state["deferred"].append(deferred_now)
-            ctx.shared.setdefault("keep_ids", []).append(job.video_id)
+            ctx.keep_ids.append(job.video_id)
             skip_reason = (
                 f"deferred: expires_at is {int(wait)} s away (more than --expiry-wait "
                 f"{ctx.target.expiry_wait_s:g} s); a later run with the report dir "
@@ -164,8 +170,14 @@ def test_content_gone_after_expiry(
             )
     if path.exists() or state["deferred"]:
         save_state(path, state)
-    ctx.shared["deferred"] = [
-        {k: e.get(k) for k in ("id", "video_id", "target", "due_at", "recorded_at")}
+    ctx.deferred = [
+        DeferredCheck(
+            id=e.get("id", CHECK_ID),
+            video_id=e.get("video_id"),
+            target=e.get("target"),
+            due_at=e.get("due_at"),
+            recorded_at=e.get("recorded_at"),
+        )
         for e in state["deferred"]
     ]
     check.detail("deferred_pending", len(state["deferred"]))

@@ -10,10 +10,16 @@ from __future__ import annotations
 import pytest
 
 from conformance import catalog, media
-from conformance.config import Target
-from conformance.jobs import PoolJob
-from conformance.plugin import CheckRecorder, Jobs, Unsupported
-from conformance.suite.support import describe, duration_tolerance, js
+from conformance.suite.kit import (
+    CheckRecorder,
+    Jobs,
+    PoolJob,
+    Target,
+    Unsupported,
+    describe,
+    duration_tolerance,
+    js,
+)
 
 
 def _accepted(jobs: Jobs, purpose: str, what: str, check: CheckRecorder) -> PoolJob:

@@ -9,14 +9,11 @@ from __future__ import annotations
 import pytest
 
 from conformance import catalog
-from conformance.features import FeatureMap
-from conformance.plugin import CheckRecorder, Jobs
-from conformance.suite.support import describe
+from conformance.suite.kit import CheckRecorder, FeatureMap, Jobs, describe
 
 
 @catalog.check("VID-I2V-001")
 def test_image_reference_completes(jobs: Jobs, check: CheckRecorder, features: FeatureMap) -> None:
-    features.require("image_to_video")
     job = jobs.get("image")
     if job is None:
         pytest.skip("no image job in this run")

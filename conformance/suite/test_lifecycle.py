@@ -9,10 +9,16 @@ from typing import Any
 import pytest
 
 from conformance import catalog
-from conformance.config import Target
-from conformance.jobs import STATUSES, PoolJob
-from conformance.plugin import CheckRecorder, Jobs, VideoLedger
-from conformance.suite.support import every_video, js
+from conformance.contract import STATUSES
+from conformance.suite.kit import (
+    CheckRecorder,
+    Jobs,
+    PoolJob,
+    Target,
+    VideoLedger,
+    every_video,
+    js,
+)
 
 RANK = {"queued": 0, "in_progress": 1, "completed": 2, "failed": 2}
 TERMINAL = ("completed", "failed")

@@ -14,11 +14,18 @@ from typing import Any
 import pytest
 
 from conformance import catalog, contract
-from conformance.budget import Budget
-from conformance.client import Client, Response
-from conformance.features import FeatureMap
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext, VideoLedger
-from conformance.suite.support import describe, js
+from conformance.suite.kit import (
+    Budget,
+    CheckRecorder,
+    Client,
+    FeatureMap,
+    Jobs,
+    Response,
+    SuiteContext,
+    VideoLedger,
+    describe,
+    js,
+)
 
 SEARCH_PAGE = 100
 SEARCH_MAX_PAGES = 10
@@ -58,7 +65,7 @@ def _run_job_ids(ctx: SuiteContext, jobs: Jobs) -> list[str]:
     ids = []
     for purpose in ctx.pool.specs:
         job = jobs.pool.get_created(purpose)
-        if job is not None and job.video_id and job.video_id not in ctx.shared.get("deleted", ()):
+        if job is not None and job.video_id and job.video_id not in ctx.deleted:
             ids.append(job.video_id)
     return ids
 
@@ -71,7 +78,6 @@ def test_list_shape(
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("list")
     jobs.created("main")  # so that the list has at least one item to show
     response, body = _page(client, ledger, features)
     check.attach(response.exchange)
@@ -90,7 +96,6 @@ def test_created_job_listed(
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("list")
     job = jobs.created("main")
     params: dict[str, str | int] = {"limit": SEARCH_PAGE, "order": "desc"}
     for page in range(1, SEARCH_MAX_PAGES + 1):
@@ -121,7 +126,6 @@ def test_list_paging(
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("list")
     jobs.created("main")
     _run_job_ids(ctx, jobs)  # every create of the pool answered: the list has all it will have
     # The reference: the newest jobs in one page. Paging newest first must show each of them
@@ -169,7 +173,7 @@ def test_list_paging(
                 f"page {page}'s last_id {js(last_id)} is not its last item {js(ids[-1])}"
             )
         params = {**params, "after": last_id}
-    gone = set(ctx.shared.get("deleted", []))
+    gone = set(ctx.deleted)
     missing = [i for i in reference if i not in seen and i not in gone]
     if missing and len(seen) >= limit * PAGING_MAX_PAGES:
         pytest.skip(f"{len(seen)} jobs were created meanwhile; the paging could not be judged")
@@ -242,7 +246,6 @@ def test_list_order(
     check: CheckRecorder,
     features: FeatureMap,
 ) -> None:
-    features.require("list")
     jobs.created("main")
     _, desc = _page(client, ledger, features, limit=ORDER_PAGE, order="desc")
     _, asc = _page(client, ledger, features, limit=ORDER_PAGE, order="asc")

@@ -1,87 +1,69 @@
 """sdk: the official openai-node (npm ``openai``) drives the vendor, as a Node integrator would.
 
-Runs the bundled oracle (``conformance/node_oracle``) when node and the pinned package are
-installed; skipped with the reason otherwise. It bills nothing: a run creates exactly the jobs
-``plan`` announced, so the oracle reuses the run's completed ``main`` job (its poll loop,
-``downloadContent``, finding it through ``list``) and probes an unknown id (``retrieve`` and
-``delete`` must raise ``NotFoundError``). openai-node's own create sends the same multipart
-fields as openai-python's (VID-CREATE-002, VID-SDK-001 judge that wire); the oracle's own
-create → poll → download → remix → delete runs where a job costs nothing (its tests, against
-the bundled provider).
+The oracle (``conformance/node_oracle``) runs when node and the pinned package are installed;
+skipped with the reason otherwise. It makes its own job (``node_oracle.session``: budgeted,
+announced by ``plan``, started in the background with the job pool): create with explicit
+small fields, the poll loop, ``downloadContent``, finding the job through ``list``, a remix of
+it when remix is declared, ``delete`` of what it made when delete is declared, and the
+unknown-id probes (``retrieve`` and ``delete`` must raise ``NotFoundError``). Its traffic goes
+through the run's loopback proxy into the run's HAR, so ``rejudge`` judges it again offline.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
+from typing import Any
 
 import pytest
 
 from conformance import catalog
-from conformance.client import Throttled
-from conformance.config import Target
-from conformance.node_oracle.driver import (
-    OraclePlan,
-    OracleRun,
-    run_oracle,
-    unavailable,
-)
-from conformance.node_oracle.judge import content_expired, problems
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext
+from conformance.node_oracle.driver import OracleRun
+from conformance.node_oracle.judge import problems
+from conformance.node_oracle.session import ORACLE_SLACK_S
+from conformance.recording.replay import NOT_IN_RECORDING
+from conformance.suite.kit import CheckRecorder, SuiteContext, Throttled
 
 NETWORK_ERRORS = ("APIConnectionError", "APIConnectionTimeoutError")
-ORACLE_SLACK_S = 60.0
-THROTTLED_RERUNS = 3
-"""Time for node to start and for the free calls, on top of the job timeouts it may wait."""
-
-
-def _plan(target: Target, main_id: str) -> OraclePlan:
-    return OraclePlan(
-        base_url=target.base_url,
-        existing_id=main_id,
-        list=target.declares("list"),
-        delete=target.declares("delete"),
-        x_api_key=target.auth in ("x-api-key", "both"),
-        job_timeout_s=target.job_timeout_s,
-        request_timeout_s=target.request_timeout_s,
-    )
 
 
 @catalog.check("VID-SDK-004")
-@pytest.mark.late  # after the ordinary checks: the oracle's time must not delay theirs
-def test_node_sdk_drives_the_vendor(
-    ctx: SuiteContext, target: Target, jobs: Jobs, check: CheckRecorder
-) -> None:
-    if ctx.replaying:
-        pytest.skip("not in the recording: the openai-node oracle's own requests are not recorded")
-    reason = unavailable()
-    if reason:
-        pytest.skip(f"openai-node oracle not run: {reason}")
-    main = jobs.completed("main")
-    plan = _plan(target, str(main.video_id))
-    check.detail("budget", "no job of its own: the run's main job is reused")
-    run = run_oracle(plan, target.api_key, timeout_s=target.job_timeout_s + ORACLE_SLACK_S)
-    # Flow control is never a finding: the oracle's calls are all safe to repeat (it creates
-    # nothing in a run), so a run of them that met 429/503 past openai-node's own retries is
-    # repeated a few times before it counts as throttled.
-    for attempt in range(THROTTLED_RERUNS):
-        if not _throttled(run):
-            break
-        time.sleep(2.0 * (attempt + 1))
-        run = run_oracle(plan, target.api_key, timeout_s=target.job_timeout_s + ORACLE_SLACK_S)
-    if _throttled(run):
-        raise Throttled(f"openai-node's calls kept meeting 429/503: {'; '.join(_throttled(run))}")
-    check.detail("openai_node", {"node": run.node, "openai": run.openai})
-    check.detail("calls", [asdict(c) for c in run.calls])
-    _no_network_errors(run)
-    if content_expired(run):
-        check.detail(
-            "downloadContent", "not judged: 404 while the main job's expires_at was unset or past"
+@pytest.mark.late  # its chain runs in the background from the pool's start; judged last
+def test_node_sdk_drives_the_vendor(ctx: SuiteContext, check: CheckRecorder) -> None:
+    session = ctx.node_oracle
+    if session is None:
+        pytest.skip("openai-node oracle not run: the run did not start it")
+    if not session.wait(timeout=2 * ctx.target.job_timeout_s + 2 * ORACLE_SLACK_S):
+        raise RuntimeError("the openai-node oracle is still running past its own deadline")
+    if session.skip_reason:
+        pytest.skip(session.skip_reason)
+    if session.missing:
+        pytest.skip(
+            f"{NOT_IN_RECORDING}: openai-node sent {len(session.missing)} request(s) "
+            "the recording has no answer for"
         )
-    found = problems(run, plan)
+    if session.budget_note:
+        check.detail("budget", session.budget_note)
+    if session.error:
+        raise RuntimeError(session.error)
+    run = session.run
+    assert run is not None
+    throttled = _throttled(run)
+    if throttled:
+        raise Throttled(f"openai-node's calls met 429/503: {'; '.join(throttled)}")
+    check.detail("openai_node", {"node": run.node, "openai": run.openai})
+    check.detail("calls", [_shown(asdict(c)) for c in run.calls])
+    _no_network_errors(run, session.notes)
+    found = problems(run, session.plan)
     assert not found, "openai-node: " + "; ".join(found)
     made = ", ".join(c.call for c in run.calls)
     check.note(f"openai-node {run.openai} on node {run.node}: {made} behaved as documented")
+
+
+def _shown(call: dict[str, Any]) -> dict[str, Any]:
+    """A call as the report shows it: without its wall-clock start, which a replay cannot
+    repeat (its duration, ``elapsed_ms``, is a duration like the report's others)."""
+    call.pop("at", None)
+    return call
 
 
 def _throttled(run: OracleRun) -> list[str]:
@@ -93,9 +75,10 @@ def _throttled(run: OracleRun) -> list[str]:
     ]
 
 
-def _no_network_errors(run: OracleRun) -> None:
+def _no_network_errors(run: OracleRun, notes: list[str]) -> None:
     """No answer at all is the network's failure (an error), never the vendor's."""
     for call in run.calls:
         name = (call.error or {}).get("name")
         if name in NETWORK_ERRORS:
-            raise RuntimeError(f"no answer to openai-node's {call.call}: {name}")
+            why = f" ({'; '.join(notes)})" if notes else ""
+            raise RuntimeError(f"no answer to openai-node's {call.call}: {name}{why}")

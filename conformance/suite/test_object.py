@@ -7,9 +7,16 @@ import time
 import pytest
 
 from conformance import catalog, contract
-from conformance.client import Client
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext, VideoLedger
-from conformance.suite.support import URL_SAFE_ID, every_video, js
+from conformance.suite.kit import (
+    URL_SAFE_ID,
+    CheckRecorder,
+    Client,
+    Jobs,
+    SuiteContext,
+    VideoLedger,
+    every_video,
+    js,
+)
 
 EARLIEST_PLAUSIBLE = 1_577_836_800  # 2020-01-01: no video job predates it
 CLOCK_SKEW_S = 86_400

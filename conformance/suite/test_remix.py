@@ -10,9 +10,7 @@ from __future__ import annotations
 import pytest
 
 from conformance import catalog
-from conformance.features import FeatureMap
-from conformance.plugin import CheckRecorder, Jobs
-from conformance.suite.support import describe, js
+from conformance.suite.kit import CheckRecorder, FeatureMap, Jobs, describe, js
 
 
 def _remix_created(
@@ -35,7 +33,6 @@ def _remix_created(
 
 @catalog.check("VID-REMIX-001")
 def test_remix_links_source(jobs: Jobs, check: CheckRecorder, features: FeatureMap) -> None:
-    features.require("remix")
     source_id, body = _remix_created(jobs, check, features)
     remix = jobs.finished("remix")
     bodies = [("remix create", body)] + [
@@ -53,7 +50,6 @@ def test_remix_links_source(jobs: Jobs, check: CheckRecorder, features: FeatureM
 
 @catalog.check("VID-REMIX-002")
 def test_remix_completes(jobs: Jobs, check: CheckRecorder, features: FeatureMap) -> None:
-    features.require("remix")
     _remix_created(jobs, check, features)
     job = jobs.finished("remix")
     error = (job.final or {}).get("error")

@@ -4,11 +4,11 @@ The job pool runs the SDK's billable calls from the start of the run, so these c
 job of their own: the ``sdk`` job is openai-python's ``create_and_poll`` + ``download_content``
 (lax client, the default), and the pool's ``remix`` job is sent by ``client.videos.remix``.
 VID-SDK-001 judges what ``create_and_poll`` and ``download_content`` returned; VID-SDK-003
-judges the SDK's remix, then lists and deletes the SDK job through the SDK (the declared
-features); VID-SDK-002 (late) asks a strict client (``_strict_response_validation=True``) to
-retrieve and list, and puts every Video, list and deleted body the run saw through the same
-validation. A response that arrives but breaks the SDK fails the check; no answer at all is an
-error.
+judges the SDK's remix, then lists and deletes that remix (else the SDK job) through the SDK
+(the declared features); VID-SDK-002 (late) asks a strict client
+(``_strict_response_validation=True``) to retrieve and list, and puts every Video, list and
+deleted body the run saw through the same validation. A response that arrives but breaks the
+SDK fails the check; no answer at all is an error.
 """
 
 from __future__ import annotations
@@ -22,13 +22,8 @@ from typing import Any
 import pydantic
 import pytest
 
-from conformance import catalog, media
-from conformance.client import Throttled
-from conformance.config import Target
-from conformance.jobs import SDK_FEATURES, PoolJob
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext, Unsupported, VideoLedger
-from conformance.provider.behaviour import CONTRACT_SIZES
-from conformance.report.model import Exchange
+from conformance import catalog, contract, media
+from conformance.jobs import SDK_FEATURES
 from conformance.sdk import (
     PollTimeout,
     SdkCall,
@@ -41,7 +36,20 @@ from conformance.sdk import (
     quiet,
     sdk_client,
 )
-from conformance.suite.support import contract_jobs, every_video, js
+from conformance.suite.kit import (
+    CheckRecorder,
+    Exchange,
+    Jobs,
+    PoolJob,
+    SuiteContext,
+    Target,
+    Throttled,
+    Unsupported,
+    VideoLedger,
+    contract_jobs,
+    every_video,
+    js,
+)
 
 LIST_SEARCH_ITEMS = 200
 FLOW_CONTROL_RETRIES = 4
@@ -52,7 +60,7 @@ EVIDENCE_FAILED = 6
 def _transcripts(ctx: SuiteContext) -> list[SdkTranscript]:
     """Transcripts of the SDK calls the checks make (the pool's SDK calls are judged through
     their jobs' records)."""
-    return ctx.shared.setdefault("sdk_transcripts", [])
+    return ctx.sdk_transcripts
 
 
 def _new_transcript(ctx: SuiteContext) -> SdkTranscript:
@@ -201,13 +209,28 @@ def _sdk_delete(ctx: SuiteContext, client: openai.OpenAI, video_id: str) -> str 
         if is_throttled(exc):
             raise
         return f"delete raised {describe_sdk_error(exc)}"
-    ctx.shared.setdefault("deleted", []).append(video_id)
+    ctx.deleted.append(video_id)
     if deleted.deleted is not True or deleted.id != video_id or deleted.object != "video.deleted":
         return (
             f"delete returned id={js(deleted.id)}, object={js(deleted.object)}, "
             f"deleted={js(deleted.deleted)}: code reading .deleted sees no deletion"
         )
     return None
+
+
+def _own_job(jobs: Jobs, run: SdkJobRun) -> str:
+    """The id of the job VID-SDK-003 lists and deletes: the remix openai-python sent, once it
+    finished (the contract deletes only completed or failed videos), else the SDK job."""
+    remix = jobs.pool.get("remix")
+    if (
+        remix is not None
+        and isinstance(remix.sdk, SdkCall)
+        and remix.outcome in ("completed", "failed")
+        and remix.video_id
+    ):
+        return remix.video_id
+    assert run.video is not None
+    return str(run.video.id)
 
 
 def _remix_exchanges(jobs: Jobs) -> list[Exchange]:
@@ -229,7 +252,7 @@ def test_sdk_list_remix_delete(
         _judge_create_and_poll(job, run)
     except (AssertionError, RuntimeError):
         pytest.skip("no job completed through the SDK (see VID-SDK-001)")
-    video = run.video
+    target_id = _own_job(jobs, run)
     transcript = _new_transcript(ctx)
     client = sdk_client(
         target,
@@ -240,12 +263,12 @@ def test_sdk_list_remix_delete(
     )
     problems: list[str] = []
     notes: list[str] = []
-    # The SDK job is this check's own: nothing else needs it once it finished, so it is
-    # deleted here, last.
+    # The job listed and deleted is one the SDK made that no other check needs any more (the
+    # remix, else the SDK job): VID-DEL-001 deletes another one.
     steps: list[tuple[str, Callable[[], str | None]]] = [
-        ("list", lambda: _sdk_list(client, video.id)),
+        ("list", lambda: _sdk_list(client, target_id)),
         ("remix", lambda: _sdk_remix(jobs, notes)),
-        ("delete", lambda: _sdk_delete(ctx, client, video.id)),
+        ("delete", lambda: _sdk_delete(ctx, client, target_id)),
     ]
     try:
         with quiet():
@@ -296,7 +319,7 @@ def _strict_calls(
         transport=ctx.pool.sdk_transport,
         run_ends_at=ctx.client.run_ends_at,
     )
-    deleted = set(ctx.shared.get("deleted", []))
+    deleted = set(ctx.deleted)
     ids = [j.video_id for j in contract_jobs(jobs.all()) if j.video_id]
     calls: list[tuple[str, Callable[[], object]]] = [
         (f"retrieve {video_id}", functools.partial(client.videos.retrieve, video_id))
@@ -339,7 +362,7 @@ def _declared_extension_only(exc: Exception, target: Target) -> str | None:
         return None
     values = {str(e.get("input")) for e in cause.errors()}
     on_size = all("size" in (str(part) for part in e["loc"]) for e in cause.errors())
-    extras = set(target.extension_sizes) - set(CONTRACT_SIZES)
+    extras = set(target.extension_sizes) - set(contract.SIZES)
     return ", ".join(sorted(values)) if on_size and values <= extras else None
 
 

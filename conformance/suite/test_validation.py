@@ -9,12 +9,18 @@ from typing import Any
 
 import pytest
 
-from conformance import catalog
-from conformance.client import Client
-from conformance.config import Target
-from conformance.plugin import CheckRecorder, Jobs, SuiteContext
-from conformance.provider.behaviour import CONTRACT_SECONDS, CONTRACT_SIZES
-from conformance.suite.support import REJECTION_STATUSES, Probes, describe, js
+from conformance import catalog, contract
+from conformance.suite.kit import (
+    REJECTION_STATUSES,
+    CheckRecorder,
+    Client,
+    Jobs,
+    Probes,
+    SuiteContext,
+    Target,
+    describe,
+    js,
+)
 
 PROMPT_MAX = 32000
 UNKNOWN_MODEL = "vc-no-such-model-1"
@@ -50,10 +56,10 @@ def _declared_extension(target: Target, case: Case) -> bool:
     """The profile documents this value as accepted (beyond the contract)."""
     if case.field == "seconds" and isinstance(case.value, str):
         allowed = set(target.extension_seconds) | set(target.seconds)
-        return case.value in allowed and case.value not in CONTRACT_SECONDS
+        return case.value in allowed and case.value not in contract.SECONDS
     if case.field == "size":
         allowed = set(target.extension_sizes) | set(target.sizes)
-        return case.value in allowed and case.value not in CONTRACT_SIZES
+        return case.value in allowed and case.value not in contract.SIZES
     return False
 
 
@@ -65,7 +71,7 @@ def _probe_value(ctx: SuiteContext, case: Case) -> Any:
 
 
 def _rejections(ctx: SuiteContext) -> list[dict[str, Any]]:
-    return ctx.shared.setdefault("rejections", [])
+    return ctx.rejections
 
 
 @pytest.mark.parametrize(
@@ -90,7 +96,8 @@ def test_invalid_create_rejected(
     if case.value is None:
         fields.pop(case.field, None)
     seconds = int(case.value) if case.field == "seconds" and str(case.value).isdigit() else 4
-    ctx.shared.setdefault("probe_started", time.time())
+    if ctx.probe_started is None:
+        ctx.probe_started = time.time()
     result = probes.create(fields, encoding=encoding, purpose=case.check_id, seconds=seconds)
     response = result.response
     if case.field == "model" and result.accepted:
@@ -158,7 +165,7 @@ def test_rejected_creates_make_no_job(
             f"{len(rejected)} rejected create(s) cannot be verified without list; "
             "treat them as possibly billed"
         )
-    started = ctx.shared.get("probe_started", 0) - 2
+    started = (ctx.probe_started or 0) - 2
     known = {j.video_id for j in ctx.budget.created if j.video_id}
     known |= {j.video_id for j in ctx.pool.jobs.values() if j.video_id}
     known |= set(ctx.created_by_checks)

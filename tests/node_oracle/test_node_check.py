@@ -27,10 +27,23 @@ def test_the_node_check_passes_and_node_works(tmp_path: Path) -> None:
     [check] = [c for c in result.report.checks if c.id == "VID-SDK-004"]
     assert check.outcome == "passed", check.message
     calls = [c["call"] for c in check.details["calls"]]
-    assert calls == ["poll", "downloadContent", "list", "retrieve_unknown", "delete_unknown"]
+    assert calls == [
+        "create",
+        "createAndPoll",
+        "downloadContent_created",
+        "list",
+        "remix",
+        "remix_poll",
+        "delete_remix",
+        "delete",
+        "retrieve_unknown",
+        "delete_unknown",
+    ]
     assert _node(result.report)["verdict"] == "works"
-    # the oracle bills nothing: the run's only job is the main one it reuses
-    assert result.report.billing["jobs_created"] == 1
+    # node's own job and its remix are billed on top of the pool's, and node deleted both
+    billing = result.report.billing
+    assert billing.jobs_created == len(result.report.jobs) + 2
+    assert billing.cleanup == []
 
 
 def test_a_status_word_fault_breaks_node(tmp_path: Path) -> None:
@@ -39,7 +52,7 @@ def test_a_status_word_fault_breaks_node(tmp_path: Path) -> None:
     )
     node = _node(result.report)
     assert node["verdict"] == "breaks"
-    # the oracle polls the main job once it completed, so it sees no 'processing' itself: the
-    # verdict comes from the table (VID-LIFE-001 breaks every client's poll loop)
-    assert [b["check"] for b in node["breaks"]] == ["VID-LIFE-001"]
-    assert "returns at once" in node["breaks"][0]["sees"]
+    # node's own poll loop meets 'processing' and returns at once
+    [check] = [c for c in result.report.checks if c.id == "VID-SDK-004"]
+    assert check.outcome == "failed" and "'processing'" in check.message
+    assert {b["check"] for b in node["breaks"]} == {"VID-LIFE-001", "VID-SDK-004"}

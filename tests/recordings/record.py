@@ -11,7 +11,10 @@ Usage (from the repository root, with the project's virtualenv)::
     #   python3 -m venv /tmp/litellm && /tmp/litellm/bin/pip install 'litellm[proxy]==1.81.16'
     .venv/bin/python tests/recordings/record.py litellm-proxy --litellm /tmp/litellm/bin/litellm
 
-The run is short (0.3 s renders, no property phase). Before anything is written the recording
+The run is short (0.3 s renders, no property phase). With node and the pinned npm ``openai``
+installed (``video-conformance setup-node``), openai-node's traffic is recorded too and
+``rejudge`` judges VID-SDK-004 from it; the script refuses to record without them, so that a
+re-recording never silently drops the oracle. Before anything is written the recording
 is re-judged once: a recording whose replay does not reproduce the run's verdict and failing
 set is refused. Re-recording replaces both files; review the new ``expect.json`` in the diff.
 """
@@ -38,6 +41,7 @@ import httpx
 from conformance.commands.rejudge import rejudge
 from conformance.config import Overrides, resolve_target
 from conformance.errors import UsageError
+from conformance.node_oracle.driver import unavailable
 from conformance.provider.behaviour import Behaviour
 from conformance.provider.config import ProviderConfig
 from conformance.provider.faults import apply_faults
@@ -128,9 +132,6 @@ def record(args: argparse.Namespace, work: Path) -> Report:
         fuzz=False,
         render_seconds=RENDER_S,
         provider_behaviour=behaviour,
-        # The openai-node oracle talks from its own process, which no recorded transport
-        # carries: a replay could never judge it, so a recording leaves it out.
-        skip=["VID-SDK-004"],
     )
     if not args.litellm:
         target = resolve_target(Overrides(profile="reference", job_timeout_s=60.0), env={})
@@ -172,6 +173,10 @@ def main() -> int:
     args = parser.parse_args()
     if not args.name.replace("-", "").isalnum():
         print("error: the name may only hold letters, digits and '-'", file=sys.stderr)
+        return 2
+    missing = unavailable()
+    if missing:
+        print(f"error: the openai-node oracle cannot run: {missing}", file=sys.stderr)
         return 2
     try:
         with tempfile.TemporaryDirectory(prefix="vc-record-") as tmp:

@@ -10,8 +10,10 @@ from PIL import Image, ImageDraw
 
 from conformance import SUITE_VERSION, catalog
 from conformance.report.model import (
+    Billing,
     CheckResult,
     Exchange,
+    FuzzSection,
     JobRecord,
     Outcome,
     Report,
@@ -128,18 +130,18 @@ def make_report(
         duration_s=73.25,
         checks=passing_checks() if checks is None else checks,
         jobs=[job()] if jobs is None else jobs,
-        billing={
-            "jobs_created": 3,
-            "billable_seconds": 12,
-            "estimated_cost": 1.2,
-            "max_jobs": 8,
-            "max_video_seconds": 64,
-        },
-        fuzz={
-            "seed": 1234,
-            "requests_per_operation": {"POST /videos": 25, "GET /videos/{video_id}": 40},
-            "billable_jobs": 1,
-        },
+        billing=Billing(
+            jobs_created=3,
+            billable_seconds=12,
+            estimated_cost=1.2,
+            max_jobs=8,
+            max_video_seconds=64,
+        ),
+        fuzz=FuzzSection(
+            seed=1234,
+            requests_per_operation={"POST /videos": 25, "GET /videos/{video_id}": 40},
+            billable_jobs=1,
+        ),
         deferred=[],
         harness_errors=harness_errors or [],
         complete=complete,

@@ -34,10 +34,10 @@ def test_deciding_checks_exist_in_the_catalogue() -> None:
 
 
 def test_catalogue_exposes_the_table() -> None:
-    entry = catalog.breaks("VID-LIFE-009")
+    entry = impact.breaks("VID-LIFE-009")
     assert entry is not None
     assert entry.breaks == {"openai-python", "openai-python-strict"}
-    assert catalog.breaks("VID-NOPE-001") is None
+    assert impact.breaks("VID-NOPE-001") is None
 
 
 def test_every_client_works_when_every_check_passed() -> None:

@@ -120,6 +120,7 @@ def test_report_links_the_pytest_html_page_when_the_session_wrote_one(tmp_path) 
 
 def test_values_render_as_json_never_python() -> None:
     from conformance.report.html import json_text, render_html
+    from conformance.report.model import FuzzSection
 
     from .factories import make_report
 
@@ -131,8 +132,10 @@ def test_values_render_as_json_never_python() -> None:
         "text",
     ]
     report = make_report()
-    report.fuzz = {"seed": None, "stopped": ["createVideo"], "by_operation": {"x": None}}
-    report.deferred = [{"check": "VID-EXP-001", "video_id": None}]
+    report.fuzz = FuzzSection.from_dict(
+        {"seed": None, "stopped": ["createVideo"], "by_operation": {"x": None}}
+    )
+    report.deferred = [{"id": "VID-EXP-001", "video_id": None}]
     html = render_html(report)
     assert "None" not in html and "[&#39;" not in html
     assert "null" in html and "[&#34;createVideo&#34;]" in html

@@ -103,3 +103,29 @@ def test_report_json_is_plain_json(tmp_path: Path) -> None:
     assert data["verdict"] == "nonconformant"
     assert data["summary"]["by_outcome"]["failed"] == 5
     assert data["billing"]["jobs_created"] == 3
+
+
+def test_billing_and_fuzz_sections_are_typed_and_keep_their_json_shape() -> None:
+    from conformance.report.model import Billing, FuzzSection
+
+    billing = {
+        "jobs_created": 2,
+        "billable_seconds": 8,
+        "estimated_cost": None,
+        "max_jobs": 8,
+        "max_video_seconds": 64,
+        "refused_by_budget": ["probe:VID-VAL-001"],
+        "cleanup": ["deleted video_1"],
+    }
+    assert Billing.from_dict(billing).to_dict() == billing
+    assert Billing.from_dict(billing).refused_by_budget == ["probe:VID-VAL-001"]
+    older = {"jobs_created": 1, "billable_seconds": 4}  # an old report without the limits
+    assert Billing.from_dict(older).max_jobs is None
+    fuzz = {"seed": 7, "requests_per_operation": {"GET /videos": 3}, "from_a_newer_tool": 1}
+    section = FuzzSection.from_dict(fuzz)
+    assert section.seed == 7 and section.extra == {"from_a_newer_tool": 1}
+    assert section.to_dict() == fuzz
+    assert FuzzSection(skipped="disabled (--no-fuzz)").to_dict() == {
+        "skipped": "disabled (--no-fuzz)"
+    }
+    assert FuzzSection().empty and not section.empty

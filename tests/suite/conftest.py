@@ -33,7 +33,7 @@ def run_reference(
     faults: Iterable[str] = (),
     only: list[str] | None = None,
     profile: str = "reference",
-    job_timeout_s: float | None = 20.0,
+    job_timeout_s: float | None = 30.0,
     render_seconds: float = FAST_RENDER_S,
     write_reports: bool = False,
     overrides: dict[str, Any] | None = None,

@@ -1,4 +1,5 @@
-"""What a full run bills: only the job pool's jobs, exactly the ones ``plan`` announces."""
+"""What a full run bills: the job pool's jobs and openai-node's, exactly the ones ``plan``
+announces."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from pathlib import Path
 import pytest
 
 from conformance import cli
+from conformance.catalog import select
+from conformance.config import Overrides, resolve_target
+from conformance.node_oracle.session import oracle_jobs
 from tests.suite.conftest import outcomes, run_reference
 
-REFERENCE_JOBS = {"main", "defaults", "failing", "remix", "image", "sdk"}
+REFERENCE_JOBS = {"main", "sdk", "failing", "remix", "image"}
 """The reference profile declares every feature: each purpose but the extension jobs."""
 
 
@@ -30,14 +34,17 @@ def test_a_full_run_bills_only_the_planned_jobs(
 ) -> None:
     planned = _planned_purposes(capsys)
     assert set(planned) == REFERENCE_JOBS and len(planned) == len(REFERENCE_JOBS)
+    # openai-node's own job and remix, when node and the package are installed here
+    node = oracle_jobs(resolve_target(Overrides(profile="reference"), env={}), select(None, None))
     result = run_reference(tmp_path)
     report = result.report
-    # the profile's default budget (max_jobs = 40) leaves room for more; the run needs only 6
-    assert report.billing["max_jobs"] > len(REFERENCE_JOBS)
-    assert report.billing["jobs_created"] <= len(REFERENCE_JOBS)
+    # the profile's default budget (max_jobs = 40) leaves room for more; the run needs only 5
+    assert report.billing.max_jobs is not None
+    assert report.billing.max_jobs > len(REFERENCE_JOBS) + len(node)
+    assert report.billing.jobs_created <= len(REFERENCE_JOBS) + len(node)
     assert [job.purpose for job in report.jobs] == planned
     assert all(job.video_id for job in report.jobs)
-    assert report.billing["jobs_created"] == len(report.jobs)
+    assert report.billing.jobs_created == len(report.jobs) + len(node)
     # the SDK checks ran on the pool's jobs and billed nothing of their own
     assert {"VID-SDK-001", "VID-SDK-002", "VID-SDK-003"} <= outcomes(result, "passed")
     assert {"VID-REMIX-001", "VID-REMIX-002"} <= outcomes(result, "passed")

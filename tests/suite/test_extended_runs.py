@@ -144,16 +144,18 @@ def test_expiry_beyond_the_wait_is_deferred_to_a_later_run(
         assert check.outcome == "skipped"
         assert check.message.startswith("deferred:")
         [entry] = first.report.deferred
+        video_id = entry["video_id"]
+        assert video_id is not None
         state = json.loads((report_dir / "state.json").read_text(encoding="utf-8"))
-        assert [e["video_id"] for e in state["deferred"]] == [entry["video_id"]]
+        assert [e["video_id"] for e in state["deferred"]] == [video_id]
         with Client(target) as client:  # kept out of the clean-up: a deleted video proves nothing
-            assert client.retrieve(entry["video_id"]).status == 200
+            assert client.retrieve(video_id).status == 200
         due = state["deferred"][0]["expires_at"] + EXPIRY_GRACE_S + 0.1
         time.sleep(max(0.0, due - time.time()))
 
         second = execute(impatient, options)
         check = _check(second, "VID-EXP-001")
         assert check.outcome == verdict, check.message
-        assert entry["video_id"] in check.message
+        assert video_id in check.message
         state = json.loads((report_dir / "state.json").read_text(encoding="utf-8"))
-        assert entry["video_id"] not in [e["video_id"] for e in state["deferred"]]
+        assert video_id not in [e["video_id"] for e in state["deferred"]]
