@@ -95,7 +95,7 @@ Fixtures
 
 Ordering markers: ``@pytest.mark.late`` runs after the ordinary checks (aggregating checks,
 expiry waits); ``@pytest.mark.destructive`` runs last (delete: the VID-DEL checks delete a
-finished job no other check needs any more, the ``sdk`` job unless VID-SDK-003 deleted it).
+finished job no other check needs any more: the remix, else the ``sdk`` job, ...).
 Never rely on file order.
 """
 

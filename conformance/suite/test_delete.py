@@ -1,9 +1,11 @@
 """delete: the deleted object, and the video gone afterwards.
 
 These checks run last (``destructive``) and delete one finished job of the pool that no other
-check needs once the ordinary checks are done: the ``sdk`` job, unless VID-SDK-003 already
-deleted it through openai-python (it deletes the remix it sent when there is one), then the
-``failing``, ``image`` or ``main`` job. The contract promises deletion of completed or failed
+check needs once the ordinary checks are done: the ``remix``, else the ``sdk`` job (unless
+VID-SDK-003 deleted it through openai-python), else the ``failing``, ``image`` or ``main`` job.
+The remix comes first because it stays listed until the end: created later than the other
+jobs, it gives the list order check (late) two distinct ``created_at`` to sort without a job
+of its own. The contract promises deletion of completed or failed
 videos only, so a job that did not finish is not deleted here.
 """
 
@@ -23,7 +25,7 @@ from conformance.suite.kit import (
     js,
 )
 
-TARGETS = ("sdk", "failing", "image", "main")
+TARGETS = ("remix", "sdk", "failing", "image", "main")
 """The jobs VID-DEL may delete, first preferred (all planned for it or for other checks)."""
 
 

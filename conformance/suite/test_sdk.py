@@ -4,8 +4,8 @@ The job pool runs the SDK's billable calls from the start of the run, so these c
 job of their own: the ``sdk`` job is openai-python's ``create_and_poll`` + ``download_content``
 (lax client, the default), and the pool's ``remix`` job is sent by ``client.videos.remix``.
 VID-SDK-001 judges what ``create_and_poll`` and ``download_content`` returned; VID-SDK-003
-judges the SDK's remix, then lists and deletes that remix (else the SDK job) through the SDK
-(the declared features); VID-SDK-002 (late) asks a strict client
+judges the SDK's remix, then lists and deletes the SDK job through the SDK (the declared
+features); VID-SDK-002 (late) asks a strict client
 (``_strict_response_validation=True``) to retrieve and list, and puts every Video, list and
 deleted body the run saw through the same validation. A response that arrives but breaks the
 SDK fails the check; no answer at all is an error.
@@ -218,21 +218,6 @@ def _sdk_delete(ctx: SuiteContext, client: openai.OpenAI, video_id: str) -> str 
     return None
 
 
-def _own_job(jobs: Jobs, run: SdkJobRun) -> str:
-    """The id of the job VID-SDK-003 lists and deletes: the remix openai-python sent, once it
-    finished (the contract deletes only completed or failed videos), else the SDK job."""
-    remix = jobs.pool.get("remix")
-    if (
-        remix is not None
-        and isinstance(remix.sdk, SdkCall)
-        and remix.outcome in ("completed", "failed")
-        and remix.video_id
-    ):
-        return remix.video_id
-    assert run.video is not None
-    return str(run.video.id)
-
-
 def _remix_exchanges(jobs: Jobs) -> list[Exchange]:
     remix = jobs.get("remix")
     call = remix.sdk if remix is not None else None
@@ -252,7 +237,7 @@ def test_sdk_list_remix_delete(
         _judge_create_and_poll(job, run)
     except (AssertionError, RuntimeError):
         pytest.skip("no job completed through the SDK (see VID-SDK-001)")
-    target_id = _own_job(jobs, run)
+    video = run.video
     transcript = _new_transcript(ctx)
     client = sdk_client(
         target,
@@ -263,12 +248,12 @@ def test_sdk_list_remix_delete(
     )
     problems: list[str] = []
     notes: list[str] = []
-    # The job listed and deleted is one the SDK made that no other check needs any more (the
-    # remix, else the SDK job): VID-DEL-001 deletes another one.
+    # The SDK job is this check's own: nothing else needs it once it finished, so it is
+    # deleted here (VID-DEL-001 deletes another job, last).
     steps: list[tuple[str, Callable[[], str | None]]] = [
-        ("list", lambda: _sdk_list(client, target_id)),
+        ("list", lambda: _sdk_list(client, video.id)),
         ("remix", lambda: _sdk_remix(jobs, notes)),
-        ("delete", lambda: _sdk_delete(ctx, client, target_id)),
+        ("delete", lambda: _sdk_delete(ctx, client, video.id)),
     ]
     try:
         with quiet():
