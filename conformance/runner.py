@@ -43,10 +43,11 @@ BUNDLED_TTL_UNHINTED_S = 20
 """Content expiry when the provider sends no usable ``openai-poll-after-ms`` (vendor dialects,
 a malformed hint): the pool then backs off up to 8 s between polls, so it may see a completion
 that much later."""
-BUNDLED_TTL_WITH_FUZZ_S = 30
-"""Content expiry of the bundled provider when the property phase runs: the phase reaches the
-completed job's 200 paths some 20 s in (after the free operations), and the content must still
-be there; the expiry check then waits out the remainder."""
+BUNDLED_TTL_FUZZ_EXTRA_S = 12
+"""Added to the content expiry of the bundled provider when the property phase runs: against
+the bundled provider the phase reads the completed job's 200 paths as soon as the job completes
+(``pinned_first``), which takes a few seconds, and the content must still be there; it then
+expires while the rest of the phase runs, so the expiry check has little left to wait."""
 DEFAULT_FUZZ_BUDGET_S = 60.0
 CLEANUP_GRACE_S = 30.0
 
@@ -123,7 +124,7 @@ def _bundled(
     ttl = BUNDLED_TTL_S if hinted else BUNDLED_TTL_UNHINTED_S
     config = ProviderConfig(
         render_seconds=options.render_seconds,
-        ttl_seconds=BUNDLED_TTL_WITH_FUZZ_S if options.fuzz else ttl,
+        ttl_seconds=ttl + BUNDLED_TTL_FUZZ_EXTRA_S if options.fuzz else ttl,
         api_key=key,
         behaviour=behaviour,
         # Enough renders in flight that the run's few jobs never queue behind each other.
@@ -209,6 +210,7 @@ def _property_phase(
                 request_timeout_s=target.request_timeout_s,
                 work_dir=Path(work),
                 http_adapter=wiring.http_adapter,
+                pinned_first=target.bundled,
             )
         )
     facts = FuzzSection(

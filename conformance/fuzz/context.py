@@ -38,6 +38,12 @@ class PropertyContext:
     """Scratch directory; nothing may leak between runs (no Hypothesis database)."""
     max_examples: int = 20
     """Fuzzed cases per operation (the coverage phase adds its own, deterministic ones)."""
+    pinned_first: bool = False
+    """Run the completed job's 200 paths right after the invalid creates, not after the
+    generated cases: for a provider whose jobs finish in seconds and whose content lives only
+    briefly (the bundled one), so the content is read while fresh and can expire during the
+    phase. Against a vendor whose jobs take minutes the default order lets the generated cases
+    use the wait."""
     http_adapter: BaseAdapter | None = None
     """A ``requests`` adapter the phase's session sends through (the run's recording);
     ``None``: requests' own."""

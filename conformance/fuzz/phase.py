@@ -79,6 +79,14 @@ class _PhasePlugin:
             run.stop("budget exhausted: no room for the stateful run's first create")
         return stateful.build_schema(run), run
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        if not self.state.ctx.pinned_first:
+            return
+        pinned = [i for i in items if getattr(i, "originalname", "") == "test_completed_job"]
+        rest = [i for i in items if i not in pinned]
+        cheap = [i for i in rest if getattr(i, "originalname", "") == "test_invalid_creates"]
+        items[:] = cheap + pinned + [i for i in rest if i not in cheap]
+
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         # The session module never raises on a vendor failure (findings are recorded), so a
         # failed report is the harness breaking: a bad spec, an engine error.
