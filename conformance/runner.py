@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from conformance import SUITE_VERSION, __version__, catalog
+from conformance.answers import preflight_hint
 from conformance.budget import Budget
-from conformance.client import Client, TransportFailure, Unreachable, preflight_hint
+from conformance.client import Client, TransportFailure, Unreachable
 from conformance.config import Target
 from conformance.errors import HarnessError
 from conformance.features import FeatureMap

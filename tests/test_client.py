@@ -251,7 +251,7 @@ def test_oversized_body_is_a_provider_fault_with_the_exchange() -> None:
     ],
 )
 def test_preflight_hint(response: httpx.Response, hint: str | None) -> None:
-    from conformance.client import preflight_hint
+    from conformance.answers import preflight_hint
 
     client = _client(lambda r: response)
     text = preflight_hint(client.retrieve("video_x"))
@@ -259,7 +259,7 @@ def test_preflight_hint(response: httpx.Response, hint: str | None) -> None:
 
 
 def test_preflight_hint_on_a_login_redirect() -> None:
-    from conformance.client import preflight_hint
+    from conformance.answers import preflight_hint
 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path.startswith("/login"):
