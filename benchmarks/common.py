@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 
 from benchmarks.providers import LocalProvider
 from conformance.budget import BudgetLimits
+from conformance.bundled import BUNDLED_TTL_S
 from conformance.config import Overrides, Target, resolve_target
-from conformance.runner import BUNDLED_TTL_S
 
 
 @dataclass
@@ -59,4 +59,4 @@ BUNDLED_PROVIDER_SETTINGS: dict[str, object] = {
     "max_concurrent_renders": 8,
     "queue_limit": 64,
 }
-"""The settings ``runner._bundled`` starts its provider with (render time aside)."""
+"""The settings ``bundled.bundled_provider`` starts its provider with (render time aside)."""

@@ -105,12 +105,13 @@ class _Session:
         """Start the provider (when bundled), the client and the job pool; the suite plugin."""
         from conformance import media
         from conformance.budget import Budget
+        from conformance.bundled import bundled_provider
         from conformance.client import Client
         from conformance.jobs import JobPool, plan_jobs
-        from conformance.runner import RunOptions, _bundled, _reachable, default_report_dir
+        from conformance.runner import _reachable, default_report_dir
         from conformance.suite.context import SuiteContext
 
-        live = self.stack.enter_context(_bundled(self.target, RunOptions(fuzz=False)))
+        live = self.stack.enter_context(bundled_provider(self.target))
         client = self.stack.enter_context(Client(live))
         _reachable(client)
         self.live, self.budget = live, Budget(live.budget)
@@ -137,9 +138,10 @@ class _Session:
         if self.pool is None:
             self.stack.close()
             return None
+        from conformance.property_phase import skipped_checks
         from conformance.report.model import Billing, FuzzSection, Report
         from conformance.report.writers import write_all
-        from conformance.runner import _fuzz_skipped, _spec_version
+        from conformance.runner import _spec_version
 
         try:
             self.pool.stop()
@@ -147,7 +149,7 @@ class _Session:
             notes = self.pool.cleanup(self.ctx.created_by_checks, keep=self.ctx.keep_ids)
             checks = [
                 *self.plugin.results(),
-                *_fuzz_skipped("not run inside pytest (video-conformance run runs it)"),
+                *skipped_checks("not run inside pytest (video-conformance run runs it)"),
             ]
             from conformance import SUITE_VERSION, __version__
 

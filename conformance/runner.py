@@ -8,21 +8,19 @@ The command ``run`` is a thin shell around this, and the project's tests call it
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import secrets
 import sys
-import tempfile
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance import SUITE_VERSION, __version__, catalog
+from conformance import SUITE_VERSION, __version__, catalog, property_phase
 from conformance.answers import preflight_hint
 from conformance.budget import Budget
+from conformance.bundled import bundled_provider
 from conformance.client import Client, TransportFailure, Unreachable
 from conformance.config import Target
 from conformance.errors import HarnessError
@@ -32,23 +30,12 @@ from conformance.jobs import JobPool, plan_jobs
 from conformance.node_oracle import session as node_session
 from conformance.provider.behaviour import Behaviour
 from conformance.recording.wiring import Recorder, Wiring
-from conformance.redact import redact_text, register_secret
+from conformance.redact import redact_text
 from conformance.report.model import Billing, CheckResult, FuzzSection, Report
 
 if TYPE_CHECKING:
     from conformance.suite.context import SuiteContext
 
-BUNDLED_TTL_S = 3
-"""Content expiry of the bundled provider: short, so the expiry check runs within the run."""
-BUNDLED_TTL_UNHINTED_S = 20
-"""Content expiry when the provider sends no usable ``openai-poll-after-ms`` (vendor dialects,
-a malformed hint): the pool then backs off up to 8 s between polls, so it may see a completion
-that much later."""
-BUNDLED_TTL_FUZZ_EXTRA_S = 12
-"""Added to the content expiry of the bundled provider when the property phase runs: against
-the bundled provider the phase reads the completed job's 200 paths as soon as the job completes
-(``pinned_first``), which takes a few seconds, and the content must still be there; it then
-expires while the rest of the phase runs, so the expiry check has little left to wait."""
 DEFAULT_FUZZ_BUDGET_S = 60.0
 CLEANUP_GRACE_S = 30.0
 
@@ -102,50 +89,6 @@ def default_report_dir(target: Target) -> Path:
     return Path("reports") / safe
 
 
-@contextlib.contextmanager
-def _bundled(
-    target: Target, options: RunOptions, release: list[Callable[[], None]] | None = None
-) -> Iterator[Target]:
-    """Start the reference provider for a bundled target; yield the target pointing at it.
-
-    When ``release`` is given, a function is appended to it that starts stopping the provider
-    in the background once nothing more will be sent to it (the report is then written while
-    the provider shuts down); leaving the block waits for the stop either way.
-    """
-    if not target.bundled:
-        yield target
-        return
-    from conformance.provider.config import ProviderConfig
-    from conformance.provider.server import Provider
-
-    key = "vc-" + secrets.token_urlsafe(24)
-    register_secret(key)
-    behaviour = options.provider_behaviour or Behaviour()
-    hinted = behaviour.poll_after_ms is not None and behaviour.poll_after_raw is None
-    ttl = BUNDLED_TTL_S if hinted else BUNDLED_TTL_UNHINTED_S
-    config = ProviderConfig(
-        render_seconds=options.render_seconds,
-        ttl_seconds=ttl + BUNDLED_TTL_FUZZ_EXTRA_S if options.fuzz else ttl,
-        api_key=key,
-        behaviour=behaviour,
-        # Enough renders in flight that the run's few jobs never queue behind each other.
-        max_concurrent_renders=8,
-        queue_limit=64,
-    )
-    provider = Provider(config)
-    provider.start()
-    stopper = threading.Thread(target=provider.stop, name="provider-stop", daemon=True)
-    if release is not None:
-        release.append(lambda: None if stopper.ident else stopper.start())
-    try:
-        yield dataclasses.replace(target, base_url=provider.base_url, api_key=key)
-    finally:
-        if stopper.ident is None:
-            provider.stop()
-        else:
-            stopper.join()
-
-
 def _reachable(client: Client) -> str | None:
     """``None`` when the base URL answers like this API, else why the run must not go on (it
     reports that, exit 3, before anything billable is sent).
@@ -179,57 +122,6 @@ def _discover_list(client: Client, features: FeatureMap) -> None:
         features.observe("list", client.list_videos(limit=1), "GET /videos?limit=1")
 
 
-def _property_phase(
-    target: Target,
-    client: Client,
-    budget: Budget,
-    pool: JobPool,
-    options: RunOptions,
-    wiring: Wiring,
-) -> tuple[list[CheckResult], FuzzSection, list[str]]:
-    """Run the schemathesis phase; returns its checks, the report's fuzz facts, created ids."""
-    from conformance.fuzz import PropertyContext, run_property_phase
-
-    deadline = time.monotonic() + options.fuzz_budget_s
-
-    def completed_video() -> str | None:
-        # Called when the phase reaches the 200 paths; waits for the main job at most as long
-        # as the phase itself may still run.
-        main = pool.get("main", timeout=max(0.0, deadline - time.monotonic()))
-        return main.video_id if main is not None and main.completed else None
-
-    with tempfile.TemporaryDirectory(prefix="vc-fuzz-") as work:
-        result = run_property_phase(
-            PropertyContext(
-                base_url=target.base_url,
-                auth_headers=client.auth_headers(),
-                budget=budget,
-                completed_video=completed_video,
-                seed=options.seed,
-                time_budget_s=options.fuzz_budget_s,
-                billable_positive=target.fuzz_billable,
-                request_timeout_s=target.request_timeout_s,
-                work_dir=Path(work),
-                http_adapter=wiring.http_adapter,
-                pinned_first=target.bundled,
-            )
-        )
-    facts = FuzzSection(
-        seed=result.seed,
-        requests_per_operation=result.requests_per_operation,
-        billable_jobs=result.billable_jobs,
-        duration_s=result.duration_s,
-    )
-    return list(result.checks), facts, list(result.created_video_ids)
-
-
-def _fuzz_skipped(reason: str) -> list[CheckResult]:
-    """The property-phase checks as skipped, so a run without the phase stays honest."""
-    from conformance.fuzz.catalog import PROPERTY_CHECKS
-
-    return [entry.result("skipped", reason) for entry in PROPERTY_CHECKS.values()]
-
-
 def execute(target: Target, options: RunOptions) -> RunResult:
     """Check ``target`` once; write the report (unless told not to) and decide the exit code.
 
@@ -251,7 +143,13 @@ def execute(target: Target, options: RunOptions) -> RunResult:
     release_provider: list[Callable[[], None]] = []
     with (
         stop_on_signals(stop_work) as stop_request,
-        _bundled(target, options, release_provider) as live,
+        bundled_provider(
+            target,
+            behaviour=options.provider_behaviour,
+            render_seconds=options.render_seconds,
+            fuzz=options.fuzz,
+            release=release_provider,
+        ) as live,
         Client(live, transport=wiring.transport) as client,
     ):
         if progress:
@@ -425,18 +323,24 @@ def _run_phases(
     # job, so against a real vendor (jobs take minutes) it costs no wall time, and the completed
     # job it needs for the 200 paths is still fresh when it gets there.
     if options.fuzz:
-        fuzz_checks, phases.fuzz, phases.fuzz_ids = _property_phase(
-            live, client, budget, pool, options, wiring
+        fuzz_checks, phases.fuzz, phases.fuzz_ids = property_phase.run_phase(
+            live,
+            client,
+            budget,
+            pool,
+            wiring,
+            seed=options.seed,
+            time_budget_s=options.fuzz_budget_s,
         )
     else:
-        fuzz_checks = _fuzz_skipped("property phase disabled (--no-fuzz)")
+        fuzz_checks = property_phase.skipped_checks("property phase disabled (--no-fuzz)")
         phases.fuzz = FuzzSection(skipped="disabled (--no-fuzz)")
     stop_request.raise_if_stopped()
     from conformance.plugin import run_suite
 
     checks = run_suite(ctx)
     phases.partial_checks = checks + (
-        _fuzz_skipped("not run: the run was interrupted")
+        property_phase.skipped_checks("not run: the run was interrupted")
         if stop_request.signum is not None
         else fuzz_checks
     )
@@ -476,7 +380,7 @@ def _all_skipped(selected: set[str], reason: str) -> list[CheckResult]:
         entry.result("skipped", reason if entry.id in selected else DESELECTED)
         for entry in catalog.CHECKS.values()
     ]
-    return out + _fuzz_skipped(reason)
+    return out + property_phase.skipped_checks(reason)
 
 
 def _spec_version() -> str:

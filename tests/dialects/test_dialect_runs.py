@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from conformance.bundled import BUNDLED_TTL_UNHINTED_S
 from conformance.config import Overrides, resolve_target
 from conformance.provider import dialects
 from conformance.provider.config import ProviderConfig
 from conformance.provider.engine import FAIL_MARKER
 from conformance.provider.server import running_provider
 from conformance.report.model import CheckResult, Report
-from conformance.runner import BUNDLED_TTL_UNHINTED_S, RunOptions, execute
+from conformance.runner import RunOptions, execute
 
 pytestmark = pytest.mark.slow
 
