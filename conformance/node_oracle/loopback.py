@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Protocol
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from conformance.flow_control import RETRY_DEADLINE_CAP_S, backoff_s, should_retry
 from conformance.redact import CREDENTIAL_HEADERS, redact_text
 
 ORIGIN_PREFIX = "/__origin/"
@@ -63,6 +65,9 @@ class NoAnswer(Exception):
 
 class Upstream(Protocol):
     """Sends one request on (to the target, or to a recording)."""
+
+    waits: bool
+    """Whether flow control is waited out in real time (a replay re-sends at once)."""
 
     def exchange(
         self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
@@ -167,7 +172,23 @@ class OracleServer:
         refused = self._gate(method, url) if self._gate else None
         if refused is not None:
             return refused
-        answer = self._upstream.exchange(method, url, self.outgoing_headers(headers, url), body)
+        sent = self.outgoing_headers(headers, url)
+        answer = self._upstream.exchange(method, url, sent, body)
+        # Flow control is waited out here, as our own client does (``flow_control``), and is
+        # never node's finding: openai-node sends its create and remix without retries (a
+        # retry after a lost answer could bill twice), so only an answer that proves no job
+        # was made (429, or 503 with a wait) is re-sent for those; a call such as
+        # createAndPoll would otherwise end on one 429 between its polls.
+        path = urlsplit(url).path
+        started = time.monotonic()
+        attempt = 0
+        while should_retry(method, path, answer.status, dict(answer.headers)):
+            wait = backoff_s(attempt, dict(answer.headers)) if self._upstream.waits else 0.0
+            if time.monotonic() + wait - started > RETRY_DEADLINE_CAP_S:
+                break
+            time.sleep(wait)
+            attempt += 1
+            answer = self._upstream.exchange(method, url, sent, body)
         if self._observe is not None:
             self._observe(method, url, answer)
         location = next((v for k, v in answer.headers if k.lower() == "location"), None)

@@ -31,6 +31,8 @@ ACCEPT_ENCODING = "gzip, deflate"
 class LiveUpstream:
     """Forwards to the target with the run's guards; records into ``har`` when given."""
 
+    waits = True
+
     def __init__(
         self,
         target: Target,
@@ -103,6 +105,8 @@ class LiveUpstream:
 
 class ReplayUpstream:
     """Answers from ``recording``'s ``node`` exchanges; ``api_key`` is the replay target's."""
+
+    waits = False
 
     def __init__(self, recording: Recording, api_key: str) -> None:
         self._recording = recording

@@ -19,7 +19,7 @@ import pytest
 from conformance.budget import Budget, BudgetLimits
 from conformance.config import Overrides, resolve_target
 from conformance.node_oracle.driver import OraclePlan
-from conformance.node_oracle.loopback import OracleServer
+from conformance.node_oracle.loopback import OracleServer, Relayed
 from conformance.node_oracle.session import NodeOracleSession
 from conformance.node_oracle.upstream import LiveUpstream, ReplayUpstream
 from conformance.recording.har import HarRecorder
@@ -184,3 +184,40 @@ def test_a_chunked_request_body_is_forwarded_whole(
         answer = httpx.post(f"{proxy.base_url}/videos/x/echo", content=parts)
     assert answer.status_code == 200
     assert seen[0]["body"] == b"prompt=a kite"
+
+
+class _ThrottlingUpstream:
+    """Answers each request with the next of ``answers`` (status, headers)."""
+
+    waits = True
+
+    def __init__(self, *answers: tuple[int, list[tuple[str, str]]]) -> None:
+        self.answers = list(answers)
+        self.sent: list[tuple[str, str]] = []
+
+    def exchange(
+        self, method: str, url: str, headers: list[tuple[str, str]], body: bytes
+    ) -> Relayed:
+        self.sent.append((method, url))
+        status, extra = self.answers.pop(0)
+        return Relayed(status, "", extra, b"{}")
+
+
+def test_flow_control_is_waited_out_before_node_sees_it() -> None:
+    wait = [("retry-after-ms", "10")]
+    upstream = _ThrottlingUpstream((429, wait), (503, wait), (200, []), (429, []), (200, []))
+    server = OracleServer("http://127.0.0.1:9/v1", upstream, KEY)
+    # 429 and 503-with-a-wait prove no job was made: the create goes again until answered
+    assert server.handle("POST", "/v1/videos", [], b"{}").status == 200
+    assert len(upstream.sent) == 3
+    # a poll is safe to repeat: createAndPoll must not end on one 429 between its polls
+    assert server.handle("GET", "/v1/videos/video_1", [], b"").status == 200
+    assert len(upstream.sent) == 5
+
+
+def test_a_503_without_a_wait_on_a_create_is_not_sent_again() -> None:
+    upstream = _ThrottlingUpstream((503, []), (200, []))
+    server = OracleServer("http://127.0.0.1:9/v1", upstream, KEY)
+    # a bare 503 may come after the job was made: re-sending could bill twice
+    assert server.handle("POST", "/v1/videos", [], b"{}").status == 503
+    assert len(upstream.sent) == 1
