@@ -21,7 +21,8 @@ def test_clean_provider_passes_every_property_check(run_phase: PhaseRunner) -> N
     assert len(result.checks) == len(PROPERTY_CHECKS)
     not_passed = {k: v for k, v in by_id.items() if v != "passed"}
     # Stateful runs create jobs: without the billable opt-in they are skipped (test_stateful).
-    assert not_passed == dict.fromkeys(STATEFUL_CHECKS, "skipped")
+    findings = [f"{c.id}: {c.message} {c.details}" for c in result.checks if c.outcome == "failed"]
+    assert not_passed == dict.fromkeys(STATEFUL_CHECKS, "skipped"), findings
     # Negative-only creates and remixes of unknown ids bill nothing on a correct provider.
     assert result.billable_jobs == 0
     assert budget.jobs_created == 0
