@@ -92,15 +92,25 @@ def sdk_remix(
         "/remix",
     )
     job.sdk = call
-    raw = call.transcript.last("POST", "/remix")
-    if raw is None:
-        what = sdk.describe_sdk_error(call.error) if call.error else "no response"
-        if call.error is not None and sdk.is_provider_fault(call.error):
-            raise ProviderFault(f"openai-python's remix got no usable answer: {what}")
-        raise Unreachable(f"openai-python's remix got no answer: {what}")
-    response = raw.as_response()
+    response = sdk_answer(call, "/remix", "remix").as_response()
     client.note_error("remix", response)
     return response
+
+
+def sdk_answer(call: Any, path: str, what: str) -> Any:
+    """The last ``POST`` to ``path`` in an openai-python call's transcript (``sdk.SdkResponse``).
+
+    No such exchange: ``ProviderFault`` when the SDK met broken HTTP, else ``Unreachable``.
+    """
+    from conformance import sdk
+
+    raw = call.transcript.last("POST", path)
+    if raw is None:
+        why = sdk.describe_sdk_error(call.error) if call.error else "no response"
+        if call.error is not None and sdk.is_provider_fault(call.error):
+            raise ProviderFault(f"openai-python's {what} got no usable answer: {why}")
+        raise Unreachable(f"openai-python's {what} got no answer: {why}")
+    return raw
 
 
 def reference_image(size: str) -> tuple[str, bytes, str]:

@@ -20,12 +20,17 @@ from conformance.client import (
     Response,
     Throttled,
     TransportFailure,
-    Unreachable,
 )
 from conformance.config import Target
 from conformance.features import FeatureMap
 from conformance.jobs import cleanup, follow
-from conformance.jobs.create import image_files, past_flow_control, sdk_remix, send_in_turn
+from conformance.jobs.create import (
+    image_files,
+    past_flow_control,
+    sdk_answer,
+    sdk_remix,
+    send_in_turn,
+)
 from conformance.jobs.model import PoolJob
 from conformance.jobs.planning import JobSpec
 from conformance.live import events
@@ -307,12 +312,7 @@ class JobPool:
                 "/videos",
             )
             job.sdk = run
-            create = run.transcript.last("POST", "/videos")
-            if create is None:
-                what = sdk.describe_sdk_error(run.error) if run.error else "no response"
-                if run.error is not None and sdk.is_provider_fault(run.error):
-                    raise ProviderFault(f"openai-python's create: {what}")
-                raise Unreachable(f"openai-python's create got no answer: {what}")
+            create = sdk_answer(run, "/videos", "create")
             walls.append(create.wall)
             return create.as_response()
 
