@@ -96,8 +96,20 @@ def _command_named(argv: Sequence[str]) -> str | None:
     return None
 
 
+def _without_httpx_cli() -> None:
+    """Keep httpx from importing its command-line client.
+
+    httpx imports it (with rich, click and pygments: a tenth of a second of every start-up)
+    whenever rich and click are installed, as schemathesis installs them; it carries on
+    without it when that import fails, and nothing here uses that client.
+    """
+    if "httpx" not in sys.modules:
+        sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv``, run the subcommand, return its exit code (errors: one line)."""
+    _without_httpx_cli()
     words = list(sys.argv[1:] if argv is None else argv)
     try:
         # A word that names no command builds every subparser, so argparse's error lists them.

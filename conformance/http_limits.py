@@ -8,9 +8,11 @@ Used by ``client.Client`` and by the SDK oracle's transport (``sdk.sdk_client``)
 
 from __future__ import annotations
 
+import functools
 import io
 import json
 import re
+import ssl
 import threading
 import time
 import zlib
@@ -154,9 +156,23 @@ def deadline_transport2() -> Any:
     import httpcore2
     import httpx2
 
-    transport = httpx2.HTTPTransport()
-    transport._pool = deadline_pool(httpcore2, httpx2.create_ssl_context())
+    context = shared_ssl_context()
+    transport = httpx2.HTTPTransport(verify=context)
+    transport._pool = deadline_pool(httpcore2, context)
     return transport
+
+
+@functools.cache
+def shared_ssl_context() -> ssl.SSLContext:
+    """One verifying TLS context (certifi's roots) for every transport of the process.
+
+    Building one reads the whole CA bundle (tens of milliseconds); httpx and httpx2 would each
+    build two per transport (one for the pool they make, one for the pool we put in its place).
+    A context is safe to share between threads and connection pools.
+    """
+    import httpx
+
+    return httpx.create_ssl_context()
 
 
 def deadline_pool(core: Any, ssl_context: Any, **limits: Any) -> Any:

@@ -10,11 +10,12 @@ import json
 import re
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-import jsonschema
+from typing import TYPE_CHECKING, Any
 
 from conformance.errors import UsageError
+
+if TYPE_CHECKING:
+    import jsonschema
 
 SCHEMA_PATH = Path(__file__).with_name("profile.schema.json")
 _TABLE = re.compile(r"^\s*\[\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\s*(#.*)?$")
@@ -77,6 +78,8 @@ def _problem(error: jsonschema.ValidationError) -> tuple[tuple[str, ...], str]:
 
 def validate_profile(data: dict[str, Any], source: Path | str, text: str = "") -> None:
     """Raise ``UsageError`` naming the key (and its line in ``text``) of the first problem."""
+    import jsonschema
+
     validator = jsonschema.Draft202012Validator(schema())
     errors = sorted(validator.iter_errors(data), key=lambda e: (list(e.absolute_path), e.message))
     if not errors:

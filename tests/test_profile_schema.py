@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,10 @@ from conformance.profile_schema import key_line, validate_profile
 
 @pytest.mark.parametrize("path", sorted(PROFILES_DIR.glob("*.toml")), ids=lambda p: p.stem)
 def test_bundled_profiles_are_valid(path: Path) -> None:
+    # load_profile trusts the shipped profiles (no schema check at start-up): this test is
+    # where they are checked.
+    text = path.read_text(encoding="utf-8")
+    validate_profile(tomllib.loads(text), path, text)
     assert load_profile(path)
 
 

@@ -26,7 +26,6 @@ from conformance.recording.replay import (
     SdkReplayTransport,
     VirtualClock,
 )
-from conformance.recording.requests_adapter import RecordingAdapter
 from conformance.recording.transport import RecordingTransport, SdkRecordingTransport
 
 
@@ -71,9 +70,19 @@ class Recorder(Wiring):
         from conformance.http_limits import deadline_transport2
 
         self.transport = RecordingTransport(self.har, _deadline_transport())
-        self._sdk = SdkRecordingTransport(self.har, deadline_transport2())
+        self._sdk = SdkRecordingTransport(self.har, _BuiltOnFirstUse(deadline_transport2))
         self.sdk_transport = _Shared(self._sdk)
-        self.http_adapter = RecordingAdapter(self.har)
+        self._http_adapter: Any = None
+
+    @property
+    def http_adapter(self) -> Any:
+        """Built on first use: only the property phase asks, and ``requests`` (which the
+        adapter needs) takes a tenth of a second to import, on the way to the first create."""
+        if self._http_adapter is None:
+            from conformance.recording.requests_adapter import RecordingAdapter
+
+            self._http_adapter = RecordingAdapter(self.har)
+        return self._http_adapter
 
     def bind(
         self, target: Target, run_tag: str, only: list[str] | None, skip: list[str] | None
@@ -98,7 +107,8 @@ class Recorder(Wiring):
 
     def write(self, report_dir: Path) -> dict[str, Path]:
         self._sdk.close()
-        self.http_adapter.close()
+        if self._http_adapter is not None:
+            self._http_adapter.close()
         return {"har": self.har.write(report_dir)}
 
 
@@ -114,6 +124,29 @@ class _Shared(httpx2.BaseTransport):
 
     def close(self) -> None:
         pass
+
+
+class _BuiltOnFirstUse(httpx2.BaseTransport):
+    """A transport built when the first request comes: openai-python's first request comes
+    from a job thread, while building the transport (TLS context included) on the main thread
+    would delay the run's first create by a fifth of a second."""
+
+    def __init__(self, build: Any) -> None:
+        self._build = build
+        self._inner: httpx2.BaseTransport | None = None
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        with self._lock:
+            if self._inner is None:
+                self._inner = self._build()
+            inner = self._inner
+        return inner.handle_request(request)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._inner is not None:
+                self._inner.close()
 
 
 class Replayer(Wiring):
