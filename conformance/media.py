@@ -26,6 +26,9 @@ MAX_IMAGE_PIXELS = 40_000_000
 _SAMPLES = 8
 # Frames are compared as small greyscale thumbnails, so compression noise averages out.
 _THUMB = (32, 32)
+# FFmpeg scales a sample frame down to this before PIL makes the thumbnail: converting the
+# whole frame to an RGB image first took most of a probe's time.
+_SAMPLE_SIZE = (128, 128)
 # A pixel "changed" when its grey level moved by more than this (0..255) ...
 _PIXEL_DELTA = 24
 # ... and two frames differ visibly when at least this share of pixels changed.
@@ -102,7 +105,8 @@ def _seconds(value: int | None, time_base: Fraction | None) -> float | None:
 
 
 def _thumbnail(frame: av.VideoFrame) -> Image.Image:
-    return frame.to_image().convert("L").resize(_THUMB)
+    width, height = _SAMPLE_SIZE
+    return frame.to_image(width=width, height=height).convert("L").resize(_THUMB)
 
 
 def _visibly_different(a: Image.Image, b: Image.Image) -> bool:

@@ -94,9 +94,11 @@ Fixtures
              ``deferred``, ``deleted``, ``rejections``, ``sdk_transcripts``.
 
 Ordering markers: ``@pytest.mark.late`` runs after the ordinary checks (aggregating checks,
-expiry waits); ``@pytest.mark.destructive`` runs last (delete: the VID-DEL checks delete a
+among them every check that judges ``jobs.all()``, and expiry waits);
+``@pytest.mark.destructive`` runs last (delete: the VID-DEL checks delete a
 finished job no other check needs any more: the remix, else the ``sdk`` job, ...).
-Never rely on file order.
+Within each, checks needing no job come first and checks of a remix last
+(``ConformancePlugin._readiness``). Never rely on file order.
 """
 
 from __future__ import annotations
@@ -209,13 +211,28 @@ class ConformancePlugin:
         if drop:
             config.hook.pytest_deselected(items=drop)
 
-        def phase(item: pytest.Item) -> int:
+        def order(item: pytest.Item) -> tuple[int, int]:
             if item.get_closest_marker("destructive"):
-                return 2
-            return 1 if item.get_closest_marker("late") else 0
+                phase = 2
+            else:
+                phase = 1 if item.get_closest_marker("late") else 0
+            return phase, self._readiness(_check_id(item))
 
-        keep.sort(key=phase)  # stable: file order within a phase
+        keep.sort(key=order)  # stable: file order among equals
         items[:] = keep
+
+    def _readiness(self, cid: str | None) -> int:
+        """When a check's jobs are likely done: 0, it needs none; 1, only jobs created at the
+        start; 2, a job made from another's result (a remix), which finishes last.
+
+        Within a phase the checks run in this order, so the free checks run while the first
+        jobs render and little but the remix's own checks is left once the last job ends.
+        """
+        entry = catalog.CHECKS.get(cid or "")
+        if entry is None or not entry.jobs:
+            return 0
+        specs = self._ctx.pool.specs
+        return 2 if any(p in specs and specs[p].source for p in entry.jobs) else 1
 
     # --- running ------------------------------------------------------------------------------
     @pytest.hookimpl(wrapper=True)
@@ -375,6 +392,17 @@ def run_suite(ctx: SuiteContext) -> list[CheckResult]:
         "no:cacheprovider",
         "-p",
         "no:terminal",
+        # Not needed by an in-process check session, and each costs time a run waits for:
+        # unraisableexception and threadexception force garbage collections at the session's
+        # end (a quarter of a second), debugging imports pdb.
+        "-p",
+        "no:unraisableexception",
+        "-p",
+        "no:threadexception",
+        "-p",
+        "no:debugging",
+        "-p",
+        "no:doctest",
         "-s",
         "--import-mode=importlib",
     ]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -184,6 +185,8 @@ def execute(target: Target, options: RunOptions) -> RunResult:
                 # imports (pytest and the check modules), which then overlap the renders.
                 wiring.pool_starting()
                 pool.start()
+                if options.write_reports:
+                    _prepare_report_writing()
             from conformance.plugin import PYTEST_HTML
             from conformance.suite.context import SuiteContext
 
@@ -347,6 +350,21 @@ def _run_phases(
     stop_request.raise_if_stopped()
     pool.join()
     return checks + fuzz_checks
+
+
+def _prepare_report_writing() -> None:
+    """Compile the report's templates and schema validator in the background while the jobs
+    render: the report is written after the last job, so whatever is ready by then is time a
+    run no longer waits for. A failure here is left to ``write_all``, which meets it again
+    and reports it where it matters."""
+
+    def prepare() -> None:
+        with contextlib.suppress(Exception):
+            from conformance.report.writers import prepare
+
+            prepare()
+
+    threading.Thread(target=prepare, name="report-prepare", daemon=True).start()
 
 
 def _probe_video(content: bytes) -> Any:

@@ -8,6 +8,7 @@ content downloaded and probed once.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -79,6 +80,7 @@ class JobPool:
             probe_video = media.probe_video
         self._probe_video: Callable[[bytes], VideoProbe] = probe_video
         self._poster = poster
+        self._poster_sources: dict[str, bytes] = {}
         self._sdk_transport = sdk_transport
         self.started = False
 
@@ -233,6 +235,7 @@ class JobPool:
             self._finish(job, "error", f"harness error: {type(exc).__name__}: {exc}")
         finally:
             job.duration_s = round(time.monotonic() - started, 3)
+            self._draw_poster(job)
 
     def _accept(
         self, job: PoolJob, response: Response, wall: float, reservation: Reservation
@@ -350,9 +353,19 @@ class JobPool:
         )
 
     def _probe(self, job: PoolJob, data: bytes) -> None:
-        """Probe downloaded bytes once, for every check that judges them."""
+        """Probe downloaded bytes once, for every check that judges them; the report's poster
+        of them is drawn after the job is marked done (``_draw_poster``)."""
         job.video_probe = self._probe_video(data)
         if self._poster is not None and data:
+            self._poster_sources[job.purpose] = data
+
+    def _draw_poster(self, job: PoolJob) -> None:
+        """The poster only the report shows: drawn once the job's checks may already run, so
+        that the last job's checks do not wait for it (the report waits, in ``join``)."""
+        data = self._poster_sources.pop(job.purpose, None)
+        if data is None or self._poster is None:
+            return
+        with contextlib.suppress(Exception):  # a report without a poster is still a report
             job.poster_png = self._poster(data)
 
     def _download(self, job: PoolJob) -> None:

@@ -25,13 +25,14 @@ def schema() -> dict[str, Any]:
 
 
 @cache
-def _validator() -> Draft202012Validator:
+def validator() -> Draft202012Validator:
+    """The report schema's validator (built once)."""
     return Draft202012Validator(schema())
 
 
 def validate(data: Any) -> list[str]:
     """Every way ``data`` breaks the report schema, one readable line each; empty when valid."""
-    errors = sorted(_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
+    errors = sorted(validator().iter_errors(data), key=lambda e: list(e.absolute_path))
     return [f"{_where(list(e.absolute_path))}: {_shorten(e.message)}" for e in errors]
 
 

@@ -45,7 +45,13 @@ def redacted_copy(report: Report) -> Report:
     Checks redact their transcripts already; this is the second line of defence, so that no
     view can ever carry a key even when a check forgot to.
     """
-    return Report.from_dict(_redact_tree(report.to_dict()))
+    return Report.from_dict(redacted_dict(report))
+
+
+def redacted_dict(report: Report) -> dict[str, Any]:
+    """``report.to_dict()`` with every registered secret scrubbed (see ``redacted_copy``)."""
+    data: dict[str, Any] = _redact_tree(report.to_dict())
+    return data
 
 
 def _redact_tree(value: Any, key: str = "") -> Any:

@@ -65,6 +65,7 @@ def test_status_vocabulary(jobs: Jobs, ledger: VideoLedger, check: CheckRecorder
     check.note(f"{len(seen)} Video objects use only the four status words")
 
 
+@pytest.mark.late
 @catalog.check("VID-LIFE-002")
 def test_status_moves_forward(jobs: Jobs, check: CheckRecorder) -> None:
     problems = []
@@ -95,6 +96,7 @@ def test_progress_integer_in_range(jobs: Jobs, ledger: VideoLedger, check: Check
     check.note(f"progress is an integer 0..100 in {len(seen)} Video objects")
 
 
+@pytest.mark.late
 @catalog.check("VID-LIFE-004")
 def test_progress_never_decreases(jobs: Jobs, check: CheckRecorder) -> None:
     problems = []
@@ -109,6 +111,7 @@ def test_progress_never_decreases(jobs: Jobs, check: CheckRecorder) -> None:
     check.note("progress never decreased")
 
 
+@pytest.mark.late
 @catalog.check("VID-LIFE-005")
 def test_progress_100_when_completed(jobs: Jobs, check: CheckRecorder) -> None:
     completed = [
@@ -128,6 +131,7 @@ def test_progress_100_when_completed(jobs: Jobs, check: CheckRecorder) -> None:
     check.note("every completed job reports progress 100")
 
 
+@pytest.mark.late
 @catalog.check("VID-LIFE-006")
 def test_completed_at_only_when_terminal(jobs: Jobs, check: CheckRecorder) -> None:
     problems = []
@@ -146,6 +150,7 @@ def test_completed_at_only_when_terminal(jobs: Jobs, check: CheckRecorder) -> No
     check.note("completed_at is null while a job runs and an integer once it completed")
 
 
+@pytest.mark.late
 @catalog.check("VID-LIFE-007")
 def test_failed_job_carries_error(target: Target, jobs: Jobs, check: CheckRecorder) -> None:
     failed = [j for j in jobs.all() if j.outcome == "failed"]
@@ -173,6 +178,7 @@ def test_failed_job_carries_error(target: Target, jobs: Jobs, check: CheckRecord
     check.note(f"{len(failed)} failed job(s) carry error {{code, message}}")
 
 
+@pytest.mark.late
 @catalog.check("VID-LIFE-008")
 def test_jobs_finish_within_timeout(target: Target, jobs: Jobs, check: CheckRecorder) -> None:
     created = _created_jobs(jobs)
@@ -185,6 +191,7 @@ def test_jobs_finish_within_timeout(target: Target, jobs: Jobs, check: CheckReco
     )
 
 
+@pytest.mark.late
 @catalog.check("VID-LIFE-009")
 def test_poll_after_header_integer(jobs: Jobs, check: CheckRecorder) -> None:
     values = []

@@ -92,6 +92,7 @@ def test_id_stable(ctx: SuiteContext, client: Client, jobs: Jobs, check: CheckRe
     check.note(f"id {js(job.video_id)} is the same on {where_checked}")
 
 
+@pytest.mark.late
 @catalog.check("VID-OBJ-004")
 def test_id_url_safe(jobs: Jobs, check: CheckRecorder) -> None:
     ids = [j.video_id for j in jobs.all() if j.video_id]
