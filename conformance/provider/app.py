@@ -3,44 +3,35 @@
 Routing is done on the raw path: ids may contain ``/`` (sent as ``%2F``), ``+`` or ``=`` under
 the ``base64std`` id style, and the usual decoded-path matching would split them. Handlers work
 in canonical terms and hand their results to ``wire.py`` (objects) and ``envelope.py`` (errors).
+Jobs are started and found through ``job_access.py``; the content routes, signed URLs included,
+are ``media_routes.py``'s.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import hashlib
 import hmac
 import logging
-import math
-import random
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import quote, unquote
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
-from conformance import contract
 from conformance.provider import wire
 from conformance.provider.behaviour import Behaviour
 from conformance.provider.bodies import read_fields
 from conformance.provider.config import ProviderConfig
-from conformance.provider.engine import FAIL_MARKER, RenderEngine
-from conformance.provider.envelope import ApiError, error_body, invalid, not_found
-from conformance.provider.ids import make_id
-from conformance.provider.render import (
-    REFERENCE_FILE,
-    SPRITESHEET_FILE,
-    THUMBNAIL_FILE,
-    VIDEO_FILE,
-)
-from conformance.provider.store import Job, NewJob, Store
+from conformance.provider.engine import RenderEngine
+from conformance.provider.envelope import ApiError, as_validation, error_body, invalid
+from conformance.provider.job_access import JobAccess
+from conformance.provider.media_routes import MediaRoutes, content_url
+from conformance.provider.store import Job, Store
 from conformance.provider.validation import (
     CreateRequest,
     FilePart,
@@ -51,10 +42,6 @@ from conformance.provider.validation import (
 )
 
 log = logging.getLogger(__name__)
-
-SIGNED_URL_SECONDS = 300
-"""Lifetime of the signed URLs that ``content_redirect`` answers with."""
-VARIANTS = contract.VARIANTS
 
 Handler = Callable[[Request, str | None], Awaitable[Response]]
 
@@ -68,8 +55,8 @@ class ProviderApp:
         self.store = store
         self.engine = engine
         self.history = wire.PollHistory()
-        self._rng = random.Random(config.seed)
-        self._signing_key = secrets.token_bytes(32)
+        self.jobs = JobAccess(config, store, engine)
+        self.media = MediaRoutes(self.b, store, self.jobs)
 
     async def asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         """What uvicorn serves: every HTTP request goes straight to ``dispatch``.
@@ -126,7 +113,7 @@ class ProviderApp:
 
     def _routes(self, segments: list[str]) -> dict[str, tuple[str, Handler]] | None:
         if segments == ["signed", "content"]:
-            return {"GET": ("signed", self.signed_content)}
+            return {"GET": ("signed", self.media.signed_content)}
         if len(segments) < 2 or segments[:2] != ["v1", "videos"]:
             return None
         if len(segments) == 2:
@@ -137,7 +124,7 @@ class ProviderApp:
                 "DELETE": ("delete", self.delete_video),
             }
         if len(segments) == 4 and segments[3] == "content":
-            return {"GET": ("content", self.download_content)}
+            return {"GET": ("content", self.media.download_content)}
         if len(segments) == 4 and segments[3] == "remix":
             return {"POST": ("remix", self.remix_video)}
         return None
@@ -200,9 +187,9 @@ class ProviderApp:
             if self.b.validation_creates_job:
                 # A full queue just means the fault bills nothing this time.
                 with contextlib.suppress(ApiError):
-                    self._start_job(fallback_create(fields, self.b))
+                    self.jobs.start(fallback_create(fields, self.b))
             raise self._as_validation(err) from None
-        job = self._start_job(create)
+        job = self.jobs.start(create)
         return self._json(self._video(request, job), self.b.create_status)
 
     async def list_videos(self, request: Request, _: str | None) -> Response:
@@ -242,7 +229,7 @@ class ProviderApp:
 
     async def retrieve_video(self, request: Request, video_id: str | None) -> Response:
         """GET /videos/{id}."""
-        job = self._job(video_id)
+        job = self.jobs.find(video_id)
         shown = self.history.show(job, self.b)
         body = self._video(request, job, shown=shown, on_retrieve=True)
         response = self._json(body)
@@ -259,7 +246,7 @@ class ProviderApp:
 
     async def delete_video(self, request: Request, video_id: str | None) -> Response:
         """DELETE /videos/{id}: removes the job and its files; a running job is cancelled."""
-        job = self._job(video_id)
+        job = self.jobs.find(video_id)
         if self.b.delete_rejects_json_content_type and "json" in request.headers.get(
             "content-type", ""
         ):
@@ -270,65 +257,11 @@ class ProviderApp:
             if not job.terminal:
                 self.engine.cancel(job.id)
             self.store.delete(job)
-        return self._json(wire.deleted(job, self.b, content_url=self._content_url(request, job)))
-
-    async def download_content(self, request: Request, video_id: str | None) -> Response:
-        """GET /videos/{id}/content?variant=..."""
-        variant = request.query_params.get("variant", "video")
-        if variant not in VARIANTS:
-            raise self._as_validation(
-                invalid(
-                    "variant",
-                    f"Invalid value: {variant!r}. Supported "
-                    "values are: 'video', 'thumbnail', and "
-                    "'spritesheet'.",
-                )
-            )
-        job = self._job(video_id)
-        if variant != "video" and not self.b.variants_supported:
-            raise self._as_validation(
-                invalid("variant", f"The {variant!r} variant is not available from this provider.")
-            )
-        if job.status != "completed":
-            reason = (
-                "failed and has no content"
-                if job.status == "failed"
-                else f"is not ready yet (status: {job.status})"
-            )
-            err = ApiError(
-                self.b.content_not_ready_status, f"Video {job.id} {reason}.", code="video_not_ready"
-            )
-            if self.b.content_not_ready_200:
-                return self._json(error_body(err, self.b))
-            raise err
-        self._check_not_expired(job)
-        if self.b.content_redirect:
-            return RedirectResponse(self._signed_url(request, job, variant), status_code=302)
-        return self._media(job, variant)
-
-    async def signed_content(self, request: Request, _: str | None) -> Response:
-        """GET /signed/content: where ``content_redirect`` sends clients; the signature is the
-        credential, so no API key is needed (like a CDN URL)."""
-        params = request.query_params
-        video_id = params.get("video_id", "")
-        variant = params.get("variant", "")
-        expires = params.get("expires", "")
-        expected = self._signature(video_id, variant, expires)
-        if (
-            not hmac.compare_digest(expected, params.get("signature", ""))
-            or not expires.isdigit()
-            or int(expires) < time.time()
-        ):
-            raise ApiError(
-                403, "The signed URL is invalid or has expired.", code="invalid_signature"
-            )
-        job = self._job(video_id)
-        self._check_not_expired(job)
-        return self._media(job, variant)
+        return self._json(wire.deleted(job, self.b, content_url=content_url(request, job)))
 
     async def remix_video(self, request: Request, video_id: str | None) -> Response:
         """POST /videos/{id}/remix: a new job from a completed video and a new prompt."""
-        source = self._job(video_id)
+        source = self.jobs.find(video_id)
         fields, _ = await self._read_body_fields(request)
         try:
             prompt = parse_prompt(fields, self.b)
@@ -344,7 +277,7 @@ class ProviderApp:
                     "invalid_state",
                 )
             )
-        if self._expired(source):
+        if self.jobs.expired(source):
             raise self._as_validation(
                 invalid(
                     "video_id",
@@ -361,73 +294,8 @@ class ProviderApp:
             height=source.height,
             duration=source.duration,
         )
-        job = self._start_job(create, remixed_from=source.id)
+        job = self.jobs.start(create, remixed_from=source.id)
         return self._json(self._video(request, job), self.b.create_status)
-
-    # --- jobs ----------------------------------------------------------------------------------
-
-    def _start_job(self, create: CreateRequest, remixed_from: str | None = None) -> Job:
-        doomed = FAIL_MARKER in (create.prompt or "")
-        if remixed_from is not None and self.b.remix_jobs_fail:
-            doomed = True
-        if self.config.fail_rate > 0 and self._rng.random() < self.config.fail_rate:
-            doomed = True
-        new = NewJob(
-            id=self._new_id(create.model),
-            model=create.model,
-            prompt=create.prompt,
-            seconds=create.seconds,
-            size=create.size,
-            width=create.width,
-            height=create.height,
-            duration=create.duration,
-            created_at=time.time(),
-            remixed_from=remixed_from,
-            has_reference=create.reference_png is not None,
-            doomed=doomed,
-        )
-        job = self.store.insert(new, queue_limit=self.config.queue_limit)
-        if job is None:
-            headers = {}
-            if self.b.retry_after:
-                wait = max(1, math.ceil(self.config.render_seconds))
-                headers["Retry-After"] = str(wait)
-            raise ApiError(
-                429,
-                f"Too many unfinished videos (the limit is "
-                f"{self.config.queue_limit}); retry later.",
-                type="rate_limit_error",
-                code="rate_limit_exceeded",
-                headers=headers,
-            )
-        if create.reference_png is not None:
-            media = self.store.media_dir(job)
-            media.mkdir(parents=True, exist_ok=True)
-            (media / REFERENCE_FILE).write_bytes(create.reference_png)
-        self.engine.submit(job)
-        return job
-
-    def _new_id(self, model: str) -> str:
-        while True:
-            candidate = make_id(self.b.id_style, model)
-            if not self.store.id_taken(candidate):
-                return candidate
-
-    def _job(self, video_id: str | None) -> Job:
-        job = self.store.get(video_id) if video_id else None
-        if job is None:
-            raise not_found(f"No video found with id {video_id!r}.", self.b.unknown_id_status)
-        return job
-
-    def _expired(self, job: Job) -> bool:
-        return (
-            self.b.expiry_enforced and job.expires_at is not None and time.time() >= job.expires_at
-        )
-
-    def _check_not_expired(self, job: Job) -> None:
-        if self._expired(job):
-            self.store.remove_media(job)
-            raise not_found(f"The content of video {job.id} has expired.")
 
     # --- request bodies ----------------------------------------------------------------------
 
@@ -439,9 +307,7 @@ class ProviderApp:
 
     def _as_validation(self, err: ApiError) -> ApiError:
         """A request validation error with the dialect's validation status."""
-        if err.status == 400 and self.b.validation_status != 400:
-            return dataclasses.replace(err, status=self.b.validation_status)
-        return err
+        return as_validation(err, self.b)
 
     # --- responses ---------------------------------------------------------------------------
 
@@ -462,52 +328,10 @@ class ProviderApp:
         return wire.video(
             job,
             self.b,
-            content_url=self._content_url(request, job),
+            content_url=content_url(request, job),
             shown=shown,
             on_retrieve=on_retrieve,
         )
-
-    def _content_url(self, request: Request, job: Job) -> str:
-        return f"{request.base_url}v1/videos/{quote(job.id, safe='')}/content"
-
-    def _media(self, job: Job, variant: str) -> Response:
-        if variant not in VARIANTS:
-            raise invalid("variant", f"Invalid value: {variant!r}.")
-        if self.b.variant_ignored:
-            variant = "video"
-        name, media_type = {
-            "video": (VIDEO_FILE, self.b.content_type_video),
-            "thumbnail": (THUMBNAIL_FILE, "image/webp"),
-            "spritesheet": (SPRITESHEET_FILE, "image/jpeg"),
-        }[variant]
-        path = Path(self.store.media_dir(job), name)
-        if not path.exists():
-            raise not_found(f"The content of video {job.id} is no longer available.")
-        if variant == "video" and self.b.content_corrupt:
-            return Response(_garbage(path.stat().st_size, job.id), media_type=media_type)
-        return FileResponse(path, media_type=media_type)
-
-    def _signed_url(self, request: Request, job: Job, variant: str) -> str:
-        expires = str(int(time.time()) + SIGNED_URL_SECONDS)
-        query = urlencode(
-            {
-                "video_id": job.id,
-                "variant": variant,
-                "expires": expires,
-                "signature": self._signature(job.id, variant, expires),
-            }
-        )
-        base = str(request.base_url)
-        if self.b.content_redirect_foreign_keyed:
-            # Same server, another origin: clients treat the hop as cross-origin.
-            host = request.url.hostname or ""
-            other = "localhost" if host == "127.0.0.1" else "127.0.0.1"
-            base = base.replace(f"//{host}", f"//{other}", 1)
-        return f"{base}signed/content?{query}"
-
-    def _signature(self, video_id: str, variant: str, expires: str) -> str:
-        message = f"{video_id}\n{variant}\n{expires}".encode()
-        return hmac.new(self._signing_key, message, hashlib.sha256).hexdigest()
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -521,9 +345,3 @@ def _segments(request: Request) -> list[str]:
     if len(parts) > 1 and parts[-1] == "":
         parts.pop()  # tolerate one trailing slash
     return parts
-
-
-def _garbage(size: int, seed: str) -> bytes:
-    """Deterministic bytes that are not an MP4 (the ``content_corrupt`` fault)."""
-    block = hashlib.sha256(seed.encode()).digest()
-    return (block * (size // len(block) + 1))[: max(size, 64)]

@@ -6,7 +6,7 @@ that looks on the wire for the active ``Behaviour.error_style``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.provider.behaviour import Behaviour
@@ -38,6 +38,13 @@ def not_found(message: str, status: int = 404) -> ApiError:
     """An unknown or gone resource; a 5xx status (a fault) switches the type to server_error."""
     kind = "server_error" if status >= 500 else "invalid_request_error"
     return ApiError(status=status, message=message, type=kind, code="not_found")
+
+
+def as_validation(err: ApiError, behaviour: Behaviour) -> ApiError:
+    """A request validation error with the dialect's validation status."""
+    if err.status == 400 and behaviour.validation_status != 400:
+        return replace(err, status=behaviour.validation_status)
+    return err
 
 
 def error_body(error: ApiError, behaviour: Behaviour) -> Any:
