@@ -80,10 +80,6 @@ with an invalid key; ``bearer`` / ``x-api-key``: only that header with the real 
 
 WRONG_KEY = "vc-wrong-key-0000000000000000"
 
-_deadline_transport = deadline_transport
-"""The transport ``Client`` sends with by default; the HAR recorder and the node oracle's
-upstream build on it too."""
-
 
 class Client:
     """Sends requests to one target. Thread-safe: the job pool uses it from many threads.
@@ -124,7 +120,7 @@ class Client:
         """Requests sent again (after flow control or a transient failure)."""
         self._sender = SingleSender(
             target,
-            transport=transport or _deadline_transport(),
+            transport=transport or deadline_transport(),
             run_ends_at=lambda: self.run_ends_at,
             record=self._record,
         )

@@ -47,6 +47,7 @@ from conformance.http_limits import (
     deadline_scope,
     media_slots,
     read_bounded,
+    shared_ssl_context,
 )
 from conformance.redact import redact_headers, redact_text
 from conformance.report.model import Exchange
@@ -62,8 +63,9 @@ _warn_lock = threading.Lock()
 def deadline_transport() -> httpx.HTTPTransport:
     """httpx's transport with the network backend that enforces each request's total
     deadline (``http_limits.DeadlineBackend``)."""
-    transport = httpx.HTTPTransport()
-    transport._pool = deadline_pool(httpcore, httpx.create_ssl_context())
+    context = shared_ssl_context()
+    transport = httpx.HTTPTransport(verify=context)
+    transport._pool = deadline_pool(httpcore, context)
     return transport
 
 

@@ -41,9 +41,9 @@ class LiveUpstream:
         run_ends_at: Callable[[], float],
         har: HarRecorder | None = None,
     ) -> None:
-        from conformance.client import _deadline_transport
+        from conformance.single_send import deadline_transport
 
-        inner: httpx.BaseTransport = _deadline_transport()
+        inner: httpx.BaseTransport = deadline_transport()
         transport = RecordingTransport(har, inner, client="node") if har is not None else inner
         self._http = httpx.Client(
             transport=transport,

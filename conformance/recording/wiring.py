@@ -66,10 +66,10 @@ class Recorder(Wiring):
         self.har = HarRecorder() if cap is None else HarRecorder(cap)
         # The recording sits on the same deadline-bound network the unrecorded clients use, so
         # recording changes nothing about how long a request may take.
-        from conformance.client import _deadline_transport
         from conformance.http_limits import deadline_transport2
+        from conformance.single_send import deadline_transport
 
-        self.transport = RecordingTransport(self.har, _deadline_transport())
+        self.transport = RecordingTransport(self.har, deadline_transport())
         self._sdk = SdkRecordingTransport(self.har, _BuiltOnFirstUse(deadline_transport2))
         self.sdk_transport = _Shared(self._sdk)
         self._http_adapter: Any = None
