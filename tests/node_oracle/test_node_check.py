@@ -47,8 +47,13 @@ def test_the_node_check_passes_and_node_works(tmp_path: Path) -> None:
 
 
 def test_a_status_word_fault_breaks_node(tmp_path: Path) -> None:
+    # Renders long enough that node's poll lands inside the render (not only in the queue
+    # before it or after it), whatever the machine's load does to the timing.
     result = run_reference(
-        tmp_path, only=["VID-SDK-004", "VID-LIFE-001"], faults=["status-processing"]
+        tmp_path,
+        only=["VID-SDK-004", "VID-LIFE-001"],
+        faults=["status-processing"],
+        render_seconds=2.0,
     )
     node = _node(result.report)
     assert node["verdict"] == "breaks"
