@@ -182,6 +182,7 @@ def run(
             ),
             "Property phase alone (benchmark 1's runs, not billable, strict provider): most jobs "
             f"the provider created in one phase = {md.fmt_number(phase_jobs)}.",
+            _node_note(),
         ]
     )
     return Section(
@@ -207,4 +208,21 @@ def run(
                 "—",
             ),
         ],
+    )
+
+
+def _node_note() -> str:
+    """Whether the openai-node oracle took part: with it, a run makes two jobs of its own."""
+    from conformance.node_oracle.driver import unavailable
+
+    why = unavailable()
+    if why is None:
+        return (
+            "The openai-node oracle ran in these runs: its own job and its remix (2 jobs, "
+            "listed by `video-conformance plan`) are in the counts above."
+        )
+    return (
+        f"The openai-node oracle did not run here ({why}): with it installed "
+        "(`video-conformance setup-node`), a run makes 2 more jobs, its own and a remix of it "
+        "(`video-conformance plan` lists them)."
     )
