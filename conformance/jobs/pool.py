@@ -296,7 +296,7 @@ class JobPool:
         and download when the create is accepted); ``job.sdk`` keeps what the SDK returned or
         raised, and the create exchange is read from the SDK's raw answers. Returns the last
         create answer and when it arrived (``time.time()``)."""
-        from conformance import sdk
+        from conformance import sdk_jobs
 
         walls: list[float] = []
 
@@ -305,7 +305,7 @@ class JobPool:
             run = past_flow_control(
                 self.client,
                 self._stop,
-                lambda: sdk.drive_create_and_poll(
+                lambda: sdk_jobs.drive_create_and_poll(
                     self.target,
                     fields,
                     self._stop,
