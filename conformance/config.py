@@ -1,18 +1,15 @@
 """Profile TOML + environment + flags → one frozen ``Target``.
 
-Precedence: command-line flags over environment over the profile. A bundled profile is named
-by its file stem (``--profile openai`` is ``conformance/profiles/openai.toml``); anything else
-is a path. Every mistake is a ``UsageError`` with one line that names the culprit.
+Precedence: command-line flags over environment over the profile (found and read by
+``profile_file``). Every mistake is a ``UsageError`` with one line that names the culprit.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -20,47 +17,17 @@ from conformance import contract
 from conformance.budget import BudgetLimits
 from conformance.catalog import DECLARABLE_FEATURES
 from conformance.errors import UsageError
-from conformance.profile_schema import validate_profile
+from conformance.profile_file import PROFILES_DIR, load_profile, profile_path
 from conformance.redact import register_secret
 
 AuthStyle = Literal["bearer", "x-api-key", "both"]
 AUTH_STYLES: tuple[str, ...] = ("bearer", "x-api-key", "both")
 ENCODINGS: tuple[str, ...] = ("json", "multipart")
 DEFAULT_KEY_ENV = "VIDEO_API_KEY"
-PROFILES_DIR = Path(__file__).parent / "profiles"
 
 DEFAULT_JOB_TIMEOUT_S = 900.0
 DEFAULT_REQUEST_TIMEOUT_S = 60.0
 DEFAULT_EXPIRY_WAIT_S = 60.0
-
-# The profile schema: top-level keys and the keys of each table. Anything else is a typo.
-_TOP_KEYS = frozenset(
-    {
-        "name",
-        "description",
-        "base_url",
-        "api_key_env",
-        "auth",
-        "create_encodings",
-        "model",
-        "sizes",
-        "seconds",
-        "features",
-        "absent_features",
-        "failing_prompt",
-        "create_status",
-        "bundled",
-        "fuzz_billable",
-        "extensions",
-        "budget",
-        "timeouts",
-    }
-)
-_TABLE_KEYS: dict[str, frozenset[str]] = {
-    "extensions": frozenset({"seconds", "sizes"}),
-    "budget": frozenset({"max_jobs", "max_video_seconds", "price_per_second"}),
-    "timeouts": frozenset({"job", "request", "expiry_wait"}),
-}
 
 
 @dataclass(frozen=True)
@@ -170,43 +137,6 @@ class Overrides:
     bundled: bool = False
     """Check the bundled reference provider whatever the profile's base URL says (used with a
     vendor dialect: the vendor's profile against a local provider speaking its dialect)."""
-
-
-def profile_path(name_or_path: str) -> Path:
-    """Resolve ``--profile``: an existing file, else a bundled profile of that name."""
-    path = Path(name_or_path)
-    if path.is_file():
-        return path
-    bundled = PROFILES_DIR / f"{name_or_path}.toml"
-    if "/" not in name_or_path and bundled.is_file():
-        return bundled
-    names = ", ".join(sorted(p.stem for p in PROFILES_DIR.glob("*.toml")))
-    raise UsageError(f"profile {name_or_path!r} not found (a file path, or one of: {names})")
-
-
-def load_profile(path: Path) -> dict[str, Any]:
-    """Parse and shape-check one profile file; unknown keys are an error naming the key."""
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = tomllib.loads(text)
-    except OSError as exc:
-        raise UsageError(f"cannot read profile {path}: {exc.strerror}") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise UsageError(f"profile {path} is not valid TOML: {exc}") from None
-    if path.parent.resolve() != PROFILES_DIR.resolve():
-        # The shipped profiles are schema-checked by the project's tests; skipping them here
-        # keeps jsonschema off the path to a default run's first create.
-        validate_profile(data, path, text)
-    for key, value in data.items():
-        if key not in _TOP_KEYS:
-            raise UsageError(f"profile {path}: unknown key {key!r}")
-        if key in _TABLE_KEYS:
-            if not isinstance(value, dict):
-                raise UsageError(f"profile {path}: [{key}] must be a table")
-            for sub in value:
-                if sub not in _TABLE_KEYS[key]:
-                    raise UsageError(f"profile {path}: unknown key {key}.{sub!r}")
-    return data
 
 
 def _str_list(data: Mapping[str, Any], key: str, where: str) -> tuple[str, ...] | None:

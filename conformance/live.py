@@ -12,6 +12,8 @@ does nothing. Two displays implement it:
 - ``LineLog`` (CI, a pipe): plain lines, a job's line only when its status changes, and a
   heartbeat line every ``HEARTBEAT_S`` seconds so a long run never looks hung.
 
+Both keep what they show in a ``live_state.RunState``.
+
 Every method must be cheap and must never raise: they are called from the pool's threads and
 the property phase's hot loop.
 """
@@ -24,8 +26,9 @@ import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any, TextIO
+
+from conformance.live_state import JobState, RunState, as_percent, progress_text
 
 HEARTBEAT_S = 10.0
 """Seconds between the line log's summary lines."""
@@ -84,81 +87,6 @@ def observing(observer: RunEvents) -> Iterator[RunEvents]:
         _current = previous
 
 
-@dataclass
-class JobState:
-    """One job as the display shows it."""
-
-    purpose: str
-    status: str = ""
-    progress: float | None = None
-    started: float = field(default_factory=time.monotonic)
-    ended: float | None = None
-
-    def elapsed(self) -> float:
-        return (self.ended or time.monotonic()) - self.started
-
-
-@dataclass
-class RunState:
-    """Everything the displays show, updated from the events (thread-safe through ``lock``)."""
-
-    totals: dict[str, int]
-    """Selected hand-written checks per feature."""
-    fuzz_budget_s: float | None = None
-    """Time bound of the property phase, or None when it does not run."""
-    started: float = field(default_factory=time.monotonic)
-    jobs: dict[str, JobState] = field(default_factory=dict)
-    done: dict[str, int] = field(default_factory=dict)
-    failed: dict[str, int] = field(default_factory=dict)
-    fuzz_requests: int = 0
-    fuzz_findings: int = 0
-    fuzz_started: float | None = None
-    fuzz_ended: float | None = None
-    spent_jobs: int = 0
-    spent_seconds: int = 0
-    cost: float | None = None
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def checks_line(self) -> str:
-        total = sum(self.totals.values())
-        done = sum(self.done.values())
-        failed = sum(self.failed.values())
-        return f"checks {done}/{total}" + (f" ({failed} failed)" if failed else "")
-
-    def fuzz_line(self) -> str:
-        if self.fuzz_budget_s is None:
-            return "property phase off"
-        if self.fuzz_ended is not None:
-            return (
-                f"property phase done ({self.fuzz_requests} requests, "
-                f"{self.fuzz_findings} findings)"
-            )
-        # The phase starts with the run (while the jobs render); its first request may come
-        # much later, after the engine has loaded the contract.
-        elapsed = min(time.monotonic() - (self.fuzz_started or self.started), self.fuzz_budget_s)
-        return (
-            f"property phase {self.fuzz_requests} requests, {self.fuzz_findings} findings, "
-            f"{elapsed:.0f}/{self.fuzz_budget_s:g} s"
-        )
-
-    def budget_line(self, max_jobs: int | None = None) -> str:
-        cost = "" if self.cost is None else f", ${self.cost:,.2f}"
-        cap = f"/{max_jobs}" if max_jobs is not None else ""
-        return f"budget {self.spent_jobs}{cap} jobs, {self.spent_seconds} s{cost}"
-
-
-def _progress_text(value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return "" if value is None else f"progress {value!r}"
-    return f"{value:g}%"
-
-
-def _as_percent(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value)
-
-
 class _Recorder(RunEvents):
     """The state bookkeeping both displays share."""
 
@@ -180,7 +108,7 @@ class _Recorder(RunEvents):
             job = self._job(purpose)
             changed = str(status) != job.status
             job.status = str(status)
-            job.progress = _as_percent(progress)
+            job.progress = as_percent(progress)
         if changed:
             self._job_changed(purpose, str(status), progress)
 
@@ -275,7 +203,7 @@ class LineLog(_Recorder):
         return f"[{time.monotonic() - self.state.started:5.0f}s]"
 
     def _job_changed(self, purpose: str, status: str, progress: Any) -> None:
-        detail = _progress_text(progress)
+        detail = progress_text(progress)
         self.log(f"{self._stamp()} job {purpose}: {status}" + (f" {detail}" if detail else ""))
 
     def _job_finished(self, purpose: str, outcome: str, reason: str, elapsed: float) -> None:

@@ -9,7 +9,8 @@ import pytest
 from conformance import cli
 from conformance.cli import build_parser
 from conformance.commands import init
-from conformance.config import Overrides, load_profile, resolve_target
+from conformance.config import Overrides, resolve_target
+from conformance.profile_file import load_profile
 
 
 def test_flags_write_a_profile_that_resolves(tmp_path: Path) -> None:

@@ -6,11 +6,12 @@ import io
 
 from conformance import live
 from conformance.budget import Budget, BudgetLimits
+from conformance.live_state import RunState
 
 
 def _log(verbose: bool = False) -> tuple[live.LineLog, io.StringIO]:
     stream = io.StringIO()
-    state = live.RunState(totals={"create": 2, "auth": 1}, fuzz_budget_s=60)
+    state = RunState(totals={"create": 2, "auth": 1}, fuzz_budget_s=60)
     return live.LineLog(state, verbose=verbose, stream=stream), stream
 
 

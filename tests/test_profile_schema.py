@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.config import PROFILES_DIR, load_profile
 from conformance.errors import UsageError
+from conformance.profile_file import PROFILES_DIR, load_profile
 from conformance.profile_schema import key_line, validate_profile
 
 

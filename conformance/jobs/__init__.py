@@ -24,7 +24,8 @@ Checks take finished jobs with ``pool.get(purpose)`` (blocks until the job is fi
 
 Modules: ``planning`` (``JobSpec``, ``plan_jobs``), ``model`` (``PoolJob`` and what it holds),
 ``pool`` (``JobPool``: running the jobs), ``create`` (sending a create, fallbacks, flow
-control), ``follow`` (polling), ``cleanup`` (deleting what the run created).
+control), ``follow`` (polling), ``content`` (download, probe, poster), ``cleanup`` (deleting
+what the run created).
 """
 
 from conformance.jobs.model import (

@@ -75,14 +75,14 @@ def sdk_remix(
 ) -> Response:
     """Send the remix through openai-python; its raw answer, as our client would have
     recorded it (an error answer is also kept for the envelope check)."""
-    from conformance import sdk
+    from conformance import sdk_jobs
 
     # A remix the SDK gave up on over flow control made no job (429 proves it; the SDK
     # retries a 503 only with Retry-After): it is sent again within the retry deadline.
     call = past_flow_control(
         client,
         stop,
-        lambda: sdk.drive_remix(
+        lambda: sdk_jobs.drive_remix(
             target,
             source_id,
             job.spec.fields["prompt"],

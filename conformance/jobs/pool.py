@@ -3,12 +3,11 @@
 Every job goes the same way: its create is sent (``create.send_in_turn``: by our client, or by
 openai-python for the ``sdk`` job and the remix), the answer is judged once (``_accept``), then
 the job is followed to its end (our poller, or openai-python's ``create_and_poll``) and its
-content downloaded and probed once.
+content downloaded and probed once (``content.ContentStep``).
 """
 
 from __future__ import annotations
 
-import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -25,6 +24,7 @@ from conformance.client import (
 from conformance.config import Target
 from conformance.features import FeatureMap
 from conformance.jobs import cleanup, follow
+from conformance.jobs.content import ContentStep
 from conformance.jobs.create import (
     image_files,
     past_flow_control,
@@ -74,13 +74,7 @@ class JobPool:
         self._settled = {p: threading.Event() for p in self.specs}
         self._stop = stop if stop is not None else threading.Event()
         self._threads: list[threading.Thread] = []
-        if probe_video is None:
-            from conformance import media
-
-            probe_video = media.probe_video
-        self._probe_video: Callable[[bytes], VideoProbe] = probe_video
-        self._poster = poster
-        self._poster_sources: dict[str, bytes] = {}
+        self._content = ContentStep(probe_video, poster)
         self._sdk_transport = sdk_transport
         self.started = False
 
@@ -235,7 +229,7 @@ class JobPool:
             self._finish(job, "error", f"harness error: {type(exc).__name__}: {exc}")
         finally:
             job.duration_s = round(time.monotonic() - started, 3)
-            self._draw_poster(job)
+            self._content.draw_poster(job)
 
     def _accept(
         self, job: PoolJob, response: Response, wall: float, reservation: Reservation
@@ -296,7 +290,7 @@ class JobPool:
         and download when the create is accepted); ``job.sdk`` keeps what the SDK returned or
         raised, and the create exchange is read from the SDK's raw answers. Returns the last
         create answer and when it arrived (``time.time()``)."""
-        from conformance import sdk
+        from conformance import sdk_jobs
 
         walls: list[float] = []
 
@@ -305,7 +299,7 @@ class JobPool:
             run = past_flow_control(
                 self.client,
                 self._stop,
-                lambda: sdk.drive_create_and_poll(
+                lambda: sdk_jobs.drive_create_and_poll(
                     self.target,
                     fields,
                     self._stop,
@@ -329,7 +323,7 @@ class JobPool:
         outcome, reason = self._poll(job, started)
         self._settle(job, outcome)
         if outcome == "completed":
-            self._download(job)
+            self._content.download(self.client, self.features, job)
         self._finish(job, outcome, reason)
 
     def _follow_sdk(self, job: PoolJob, started: float) -> None:
@@ -344,50 +338,13 @@ class JobPool:
             download = run.transcript.last("GET", "/content")
             if download is not None:
                 job.content = download.as_response()
-            self._probe(job, run.content)
+            self._content.probe(job, run.content)
         self._finish(job, outcome, reason)
 
     def _poll(self, job: PoolJob, started: float) -> tuple[str, str]:
         return follow.poll_until_settled(
             self.client, job, started, self.target.job_timeout_s, self._stop
         )
-
-    def _probe(self, job: PoolJob, data: bytes) -> None:
-        """Probe downloaded bytes once, for every check that judges them; the report's poster
-        of them is drawn after the job is marked done (``_draw_poster``)."""
-        job.video_probe = self._probe_video(data)
-        if self._poster is not None and data:
-            self._poster_sources[job.purpose] = data
-
-    def _draw_poster(self, job: PoolJob) -> None:
-        """The poster only the report shows: drawn once the job's checks may already run, so
-        that the last job's checks do not wait for it (the report waits, in ``join``)."""
-        data = self._poster_sources.pop(job.purpose, None)
-        if data is None or self._poster is None:
-            return
-        with contextlib.suppress(Exception):  # a report without a poster is still a report
-            job.poster_png = self._poster(data)
-
-    def _download(self, job: PoolJob) -> None:
-        assert job.video_id is not None
-        try:
-            job.content = self.client.content(job.video_id)
-        except ProviderFault as exc:
-            # The job completed; only its download broke: the content checks judge that.
-            job.content_fault = exc
-            return
-        for variant in job.spec.variants:
-            try:
-                answer = self.client.content(job.video_id, variant=variant)
-            except ProviderFault as exc:
-                job.variant_faults[variant] = exc
-                continue
-            job.variants[variant] = answer
-            self.features.observe("variants", answer, f"GET /content?variant={variant}")
-        # Probed after every download: decoding takes a while, and a vendor's content may
-        # expire soon after the job completed (the variants must not wait for it).
-        if job.content.ok:
-            self._probe(job, job.content.content)
 
     # --- after the suite ---------------------------------------------------------------------
     def cleanup(
