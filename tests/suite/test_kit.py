@@ -88,3 +88,45 @@ def test_plugin_and_gate_pick_the_same_outcome(outcomes: tuple[Outcome, ...], wo
     runs = [entry.result(o, o) for o in outcomes]
     assert _combine(runs).outcome == worst
     assert _collapse(runs)["VID-CREATE-001"].outcome == worst
+
+
+class _Marked(_Item):
+    """An item with ordering markers as well."""
+
+    def __init__(self, check_id: str, *marks: str) -> None:
+        super().__init__(check_id)
+        self.check_id = check_id
+        self._marks = set(marks)
+
+    def get_closest_marker(self, name: str) -> Any:
+        if name in self._marks:
+            return SimpleNamespace(args=())
+        return super().get_closest_marker(name)
+
+
+def test_checks_run_free_first_a_remix_s_last_then_late_then_destructive() -> None:
+    specs = {"main": SimpleNamespace(source=None), "remix": SimpleNamespace(source="main")}
+    ctx: Any = SimpleNamespace(
+        features=FeatureMap(frozenset(), frozenset()),
+        selected=set(catalog.CHECKS),
+        progress=None,
+        pool=SimpleNamespace(specs=specs),
+    )
+    items = [
+        _Marked("VID-DEL-001", "destructive"),
+        _Marked("VID-OBJ-001", "late"),
+        _Marked("VID-REMIX-001"),
+        _Marked("VID-CREATE-003"),
+        _Marked("VID-VAL-011", "late"),
+        _Marked("VID-VAL-001"),
+    ]
+    config: Any = SimpleNamespace(hook=SimpleNamespace(pytest_deselected=lambda items: None))
+    ConformancePlugin(ctx).pytest_collection_modifyitems(config, items)  # type: ignore[arg-type]
+    assert [i.check_id for i in items] == [
+        "VID-VAL-001",  # needs no job: runs while the jobs render
+        "VID-CREATE-003",  # the main job
+        "VID-REMIX-001",  # a remix finishes last
+        "VID-VAL-011",  # late, and needs no job
+        "VID-OBJ-001",  # late, a job's
+        "VID-DEL-001",  # destructive: last of all
+    ]
