@@ -38,8 +38,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conformance.fuzz import catalog as cat
+from conformance.fuzz.cases import json_field, operation_id
 from conformance.fuzz.engine_config import load_schema, stateful_config
-from conformance.fuzz.executor import json_field, operation_id
 from conformance.redact import redact_text
 
 if TYPE_CHECKING:
