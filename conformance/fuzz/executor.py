@@ -8,9 +8,6 @@ the first failing example is the one reported, and the time bound stays predicta
 
 from __future__ import annotations
 
-import email.parser
-import email.policy
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 import requests
-from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import (
@@ -32,10 +28,11 @@ from conformance import contract
 from conformance.budget import Reservation
 from conformance.fuzz import catalog as cat
 from conformance.fuzz import checks as own
-from conformance.fuzz.findings import Failure, Findings
+from conformance.fuzz.cases import is_negative, json_field, operation_id, valid_as_sent
+from conformance.fuzz.evidence import first_failure, flat_headers
+from conformance.fuzz.findings import Findings
 from conformance.live import events
-from conformance.redact import redact_headers, redact_text
-from conformance.report.model import Exchange
+from conformance.redact import redact_text
 
 if TYPE_CHECKING:
     from schemathesis import Case
@@ -62,62 +59,7 @@ HAND_BUILT_SLOTS = 1
 """The hand-built invalid creates (``conformance.fuzz.explicit``) get their own time share."""
 STATEFUL_SLOTS = 1
 """The stateful run (``conformance.fuzz.stateful``), when billable generation is on."""
-_BODY_LIMIT = 2000
 _AUTH_REJECTIONS = (401, 403)
-
-
-def operation_id(case: Case) -> str:
-    """The spec's operationId of the case's operation."""
-    return str(case.operation.definition.raw.get("operationId", case.operation.label))
-
-
-def is_negative(case: Case) -> bool:
-    """Whether the engine generated this case to be invalid."""
-    meta = case.meta
-    return meta is not None and meta.generation.mode is GenerationMode.NEGATIVE
-
-
-def wire_create_body(prepared: requests.PreparedRequest) -> tuple[str, Any] | None:
-    """(contract component, body) of a create as it goes on the wire; ``None`` if unreadable.
-
-    Multipart fields arrive as text (a file part as its file name), whatever type the engine
-    gave them, so the body is judged as the vendor will read it.
-    """
-    header = prepared.headers.get("Content-Type", "")
-    ctype = header.decode("latin-1") if isinstance(header, bytes) else str(header)
-    raw = prepared.body
-    data = raw.encode() if isinstance(raw, str) else raw
-    if not isinstance(data, bytes):
-        return None
-    if ctype.startswith("application/json"):
-        try:
-            return "CreateVideoJsonBody", json.loads(data)
-        except ValueError:
-            return None
-    if ctype.startswith("multipart/form-data"):
-        message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            f"Content-Type: {ctype}\r\n\r\n".encode() + data
-        )
-        if not message.is_multipart():
-            return None
-        fields: dict[str, Any] = {}
-        for part in message.iter_parts():
-            name = part.get_param("name", header="content-disposition")
-            if not isinstance(name, str) or name in fields:
-                return None
-            filename = part.get_filename()
-            if filename is not None:
-                fields[name] = filename
-                continue
-            payload = part.get_payload(decode=True)
-            if not isinstance(payload, bytes):
-                return None
-            try:
-                fields[name] = payload.decode("utf-8")
-            except UnicodeDecodeError:
-                return None
-        return "CreateVideoMultipartBody", fields
-    return None
 
 
 @dataclass
@@ -189,7 +131,7 @@ class PhaseState:
         if remaining <= 0:
             self._stop(op, f"its share of the {self.ctx.time_budget_s:g}s time budget was spent")
         billable = op in cat.BILLABLE_OPERATIONS
-        if billable and is_negative(case) and self._valid_as_sent(case):
+        if billable and is_negative(case) and valid_as_sent(case, self.ctx.auth_headers):
             # The engine's negative case becomes valid on the wire (e.g. prompt=false sent as
             # the multipart text "false" next to a file part, schemathesis notes §2.7): a
             # correct vendor would accept and bill it. Not sending it keeps negative mode free.
@@ -255,7 +197,7 @@ class PhaseState:
     def _check(self, op: str, case: Case, response: Response, *, pinned: bool) -> None:
         kinds = cat.OPERATION_KINDS[op][1]
         status = response.status_code
-        headers = _flat_headers(response)
+        headers = flat_headers(response)
         content = response.content or b""
         # A "multipart" body that is not a form at all (the engine serialises a negative
         # non-object body as raw bytes) is refused by the vendor's HTTP framework before the
@@ -331,39 +273,6 @@ class PhaseState:
                 return f"the same request {label} answered {answer.status_code} instead of 401/403"
         return None
 
-    def _valid_as_sent(self, case: Case) -> bool:
-        """Whether the engine itself would accept a 2xx to this negative case as correct."""
-        try:
-            kwargs = case.as_transport_kwargs(headers=dict(self.ctx.auth_headers))
-            prepared = requests.Request(
-                method=kwargs["method"],
-                url=kwargs["url"],
-                headers=kwargs.get("headers"),
-                params=kwargs.get("params"),
-                data=kwargs.get("data"),
-                json=kwargs.get("json"),
-                files=kwargs.get("files"),
-            ).prepare()
-            wire = wire_create_body(prepared) if operation_id(case) == "createVideo" else None
-            if wire is not None and contract.is_valid(wire[0], wire[1]):
-                # The engine's mutation did not survive serialisation (a number sent as the
-                # multipart text "4", an extra key the contract allows): the request on the
-                # wire is a valid create, which a correct vendor accepts and bills.
-                return True
-            fake = requests.Response()
-            fake.status_code = 200
-            fake._content = b"{}"
-            fake.headers["Content-Type"] = "application/json"
-            fake.request = prepared
-            fake.url = prepared.url or ""
-            case.validate_response(fake, checks=[negative_data_rejection])
-        except FailureGroup:
-            return False
-        except Exception:
-            # Cannot tell: send it (the budget still bounds what it may cost).
-            return False
-        return True
-
     # --- reporting ---------------------------------------------------------------------
     def _fail(self, cid: str, case: Case, response: Response, problem: str) -> None:
         self.record_failure(cid, case, response, problem)
@@ -381,98 +290,8 @@ class PhaseState:
         if tally.first_failure is not None:
             self.findings.failed(cid, tally.first_failure)
             return
-        curl = redact_text(case.as_curl_command(headers=redact_headers(self.ctx.auth_headers)))
-        example = describe_case(case)
-        body = _body_text(response)
-        message = redact_text(
-            f"{case.operation.label} ({example['mode']} {example['phase']} case): "
-            f"{_shorten(problem, 1500)}\nReproduce with: {curl}"
-        )
-        sent = response.request
-        exchange = Exchange(
-            method=str(sent.method),
-            url=redact_text(str(sent.url)),
-            request_headers=redact_headers({k: str(v) for k, v in sent.headers.items()}),
-            request_body=_shorten(redact_text(_request_body_text(sent.body)), _BODY_LIMIT),
-            status=response.status_code,
-            response_headers=redact_headers(_flat_headers(response)),
-            response_body=body,
-            elapsed_ms=round(response.elapsed * 1000, 1) if response.elapsed else None,
-        )
-        details = {
-            "example": example,
-            "curl": curl,
-            "status": response.status_code,
-            "response_body": body,
-            "seed": self.seed,
-            **(extra or {}),
-        }
-        self.findings.failed(cid, Failure(message, details, [exchange]))
+        failure = first_failure(case, response, problem, self.ctx.auth_headers, self.seed, extra)
+        self.findings.failed(cid, failure)
 
 
-def describe_case(case: Case) -> dict[str, Any]:
-    """The generated example as plain data (bytes summarised), for the report."""
-    meta = case.meta
-    return {
-        "operation": case.operation.label,
-        "mode": meta.generation.mode.value if meta else "hand-built",
-        "phase": meta.phase.name.value if meta else "contract",
-        "path_parameters": _plain(case.path_parameters),
-        "query": _plain(case.query),
-        "media_type": case.media_type,
-        "body": _plain(case.body),
-    }
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, bytes):
-        return f"<{len(value)} bytes>"
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, str):
-        return _shorten(redact_text(value), 300)
-    if value is None or isinstance(value, bool | int | float):
-        return value
-    return _shorten(repr(value), 300)
-
-
-def _shorten(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _body_text(response: Response) -> str:
-    content = response.content or b""
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return f"<{len(content)} bytes, starting {content[:16]!r}>"
-    return _shorten(redact_text(text), _BODY_LIMIT)
-
-
-def _request_body_text(body: Any) -> str:
-    if body is None:
-        return ""
-    if isinstance(body, bytes):
-        try:
-            return body.decode("utf-8")
-        except UnicodeDecodeError:
-            return f"<{len(body)} bytes>"
-    return str(body)
-
-
-def _flat_headers(response: Response) -> dict[str, str]:
-    return {k: ", ".join(v) if isinstance(v, list) else str(v) for k, v in response.headers.items()}
-
-
-def json_field(content: bytes | None, name: str) -> str | None:
-    """The string field ``name`` of a JSON object body, or ``None``."""
-    try:
-        value = json.loads(content or b"").get(name)
-    except (ValueError, AttributeError):
-        return None
-    return value if isinstance(value, str) else None
-
-
-__all__ = ["PhaseState", "describe_case", "is_negative", "json_field", "operation_id"]
+__all__ = ["PhaseState"]

@@ -15,7 +15,7 @@ import requests
 from hypothesis import configuration as hypothesis_configuration
 
 from conformance.fuzz import catalog as cat
-from conformance.fuzz import stateful
+from conformance.fuzz import stateful, workflows
 from conformance.fuzz.context import PropertyPhaseResult
 from conformance.fuzz.engine_config import engine_config, load_schema
 from conformance.fuzz.executor import PhaseState
@@ -77,7 +77,7 @@ class _PhasePlugin:
             pytest.skip(stateful.SKIP_REASON)
         if run.max_jobs < 1:
             run.stop("budget exhausted: no room for the stateful run's first create")
-        return stateful.build_schema(run), run
+        return workflows.build_schema(run), run
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         if not self.state.ctx.pinned_first:

@@ -11,7 +11,8 @@ import schemathesis
 from conformance.fuzz.executor import PhaseState
 from conformance.fuzz.explicit import invalid_create_cases
 from conformance.fuzz.phase import PINNED_OPERATIONS
-from conformance.fuzz.stateful import StatefulRun, run_workflows
+from conformance.fuzz.stateful import StatefulRun
+from conformance.fuzz.workflows import run_workflows
 
 generated = schemathesis.pytest.from_fixture("property_schema")
 pinned = schemathesis.pytest.from_fixture("property_pinned_schema")

@@ -16,6 +16,9 @@ Jobs are asynchronous and the contract leaves content, delete and remix of an un
 undocumented (400, 404 and 409 all occur, api §7), so before those steps the job is polled until
 terminal. Without the wait, a correct vendor answering 404 for "not ready" would look like a job
 that vanished right after creation.
+
+This module holds the run's rules (``StatefulRun``); ``conformance.fuzz.workflows`` builds the
+state machine that calls them.
 """
 
 from __future__ import annotations
@@ -24,12 +27,10 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NoReturn
 
-import hypothesis
 import pytest
 import requests
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
-from schemathesis.core.result import Ok
 from schemathesis.engine.supervisor import SchedulingDirective, Verdict
 from schemathesis.specs.openapi.checks import (
     ensure_resource_availability,
@@ -38,8 +39,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from conformance.fuzz import catalog as cat
-from conformance.fuzz.engine_config import load_schema, stateful_config
-from conformance.fuzz.executor import json_field, operation_id
+from conformance.fuzz.cases import json_field, operation_id
 from conformance.redact import redact_text
 
 if TYPE_CHECKING:
@@ -48,8 +48,6 @@ if TYPE_CHECKING:
     from schemathesis import Case
     from schemathesis.core.transport import Response
     from schemathesis.engine.recorder import ScenarioRecorder
-    from schemathesis.generation.stateful.state_machine import APIStateMachine
-    from schemathesis.schemas import BaseSchema
 
     from conformance.budget import Reservation
     from conformance.fuzz.executor import PhaseState
@@ -334,88 +332,12 @@ def job_allowance(state: PhaseState) -> int:
     return max(0, min(MAX_JOBS, budget.limits.max_jobs - budget.jobs_created))
 
 
-def build_schema(run: StatefulRun) -> BaseSchema:
-    """The contract bound to the run's target, configured for linked workflows."""
-    from conformance.contract import spec_path
-
-    ctx = run.state.ctx
-    config = stateful_config(
-        seed=run.state.seed,
-        max_steps=MAX_STEPS,
-        include_remix=run.max_jobs >= REMIX_MIN_JOBS,
-        request_timeout_s=ctx.request_timeout_s,
-    )
-    return load_schema(spec_path(), ctx.base_url, config)
-
-
-def workflow(schema: BaseSchema, run: StatefulRun) -> type[APIStateMachine]:
-    """The state machine class of ``schema``'s links, wired to ``run``."""
-    base: Any = schema.as_state_machine()
-    for result in schema.get_all_operations():
-        if isinstance(result, Ok):
-            operation = result.ok()
-            run.labels[operation.label] = str(operation.definition.raw.get("operationId"))
-
-    class VideoWorkflow(base):
-        def setup(self) -> None:
-            run.begin_scenario()
-            # The transition controller's scheduling hook (schemathesis 4.32.5; the engine's
-            # supervisor uses it to skip operations): lets ``run`` steer without touching
-            # Hypothesis's rules. Without it the budget still holds, only less is explored.
-            self.control.supervisor = run
-
-        def before_call(self, case: Case) -> None:
-            run.before_call(case)
-
-        def get_call_kwargs(self, case: Case) -> dict[str, Any]:
-            return run.call_kwargs()
-
-        def call(self, case: Case, **kwargs: Any) -> Response:
-            return run.call(case, kwargs)
-
-        def after_call(self, response: Response, case: Case) -> None:
-            # The recorder keeps every step: use_after_free and ensure_resource_availability
-            # look up the earlier delete and create there.
-            super().after_call(response, case)
-            run.after_call(response, case)
-
-        def validate_response(
-            self, response: Response, case: Case, additional_checks: Any = None, **kwargs: Any
-        ) -> None:
-            run.validate(response, case, self.recorder)
-
-    return VideoWorkflow
-
-
-def run_workflows(schema: BaseSchema, run: StatefulRun, seed: int) -> None:
-    """Run the bounded state machine; a bound ends it with ``pytest.skip`` (reason recorded).
-
-    The seed fixes the scenarios' steps and generated bodies; schemathesis still draws, outside
-    Hypothesis, whether a step uses the linked id or explores a fresh one (rarely, about 4% of
-    path parameters), so a replay may differ in such a step.
-    """
-    machine = hypothesis.seed(seed)(workflow(schema, run))
-    settings = hypothesis.settings(
-        max_examples=SCENARIOS,
-        stateful_step_count=MAX_STEPS,
-        deadline=None,
-        database=None,
-        phases=[hypothesis.Phase.generate],
-        suppress_health_check=list(hypothesis.HealthCheck),
-    )
-    try:
-        machine.run(settings=settings)
-    finally:
-        run.release()
-
-
 __all__ = [
     "MAX_JOBS",
     "MAX_STEPS",
+    "REMIX_MIN_JOBS",
     "SCENARIOS",
     "SKIP_REASON",
     "StatefulRun",
-    "build_schema",
     "job_allowance",
-    "run_workflows",
 ]

@@ -8,7 +8,8 @@ judges the SDK's remix, then lists and deletes the SDK job through the SDK (the 
 features); VID-SDK-002 (late) asks a strict client
 (``_strict_response_validation=True``) to retrieve and list, and puts every Video, list and
 deleted body the run saw through the same validation. A response that arrives but breaks the
-SDK fails the check; no answer at all is an error.
+SDK fails the check; no answer at all is an error. What the three checks share (the pool's SDK
+job, their transcripts and evidence, strict parsing of a body) is in ``support_sdk.py``.
 """
 
 from __future__ import annotations
@@ -17,18 +18,15 @@ import functools
 import itertools
 import time
 from collections.abc import Callable
-from typing import Any
 
-import pydantic
 import pytest
 
-from conformance import catalog, contract, media
+from conformance import catalog, media
 from conformance.jobs import SDK_FEATURES
 from conformance.sdk import (
     PollTimeout,
     SdkCall,
     SdkJobRun,
-    SdkTranscript,
     describe_sdk_error,
     is_network_error,
     is_throttled,
@@ -47,51 +45,21 @@ from conformance.suite.kit import (
     Unsupported,
     VideoLedger,
     contract_jobs,
-    every_video,
     js,
+)
+from conformance.suite.support_sdk import (
+    attach_evidence,
+    declared_extension_only,
+    first_error,
+    new_transcript,
+    no_answer,
+    sdk_job,
+    seen_bodies,
+    strict_problem,
 )
 
 LIST_SEARCH_ITEMS = 200
 FLOW_CONTROL_RETRIES = 4
-EVIDENCE_PASSED = 2
-EVIDENCE_FAILED = 6
-
-
-def _transcripts(ctx: SuiteContext) -> list[SdkTranscript]:
-    """Transcripts of the SDK calls the checks make (the pool's SDK calls are judged through
-    their jobs' records)."""
-    return ctx.sdk_transcripts
-
-
-def _new_transcript(ctx: SuiteContext) -> SdkTranscript:
-    transcript = SdkTranscript()
-    _transcripts(ctx).append(transcript)
-    return transcript
-
-
-def _evidence(check: CheckRecorder, exchanges: list[Exchange], failed: bool) -> None:
-    if failed:
-        # the first request (what was sent) and the last ones (where it broke)
-        check.attach(*exchanges[:1], *exchanges[1:][-(EVIDENCE_FAILED - 1) :])
-    else:
-        check.attach(*exchanges[:EVIDENCE_PASSED])
-
-
-def _network(exc: Exception, what: str) -> RuntimeError:
-    return RuntimeError(f"no answer to the SDK's {what}: {describe_sdk_error(exc)}")
-
-
-def _sdk_job(jobs: Jobs) -> tuple[PoolJob, SdkJobRun]:
-    """The pool's ``sdk`` job, finished, and what the SDK did with it (skips when not run)."""
-    job = jobs.get("sdk")
-    if job is None:
-        pytest.skip("no 'sdk' job in this run (not needed by the selected checks)")
-    if job.outcome == "skipped":
-        pytest.skip(f"the SDK job was not created: {job.reason}")
-    run = job.sdk
-    if not isinstance(run, SdkJobRun):
-        raise RuntimeError(f"the SDK job hit a harness error: {job.reason}")
-    return job, run
 
 
 def _judge_create_and_poll(job: PoolJob, run: SdkJobRun) -> str:
@@ -101,7 +69,7 @@ def _judge_create_and_poll(job: PoolJob, run: SdkJobRun) -> str:
         if isinstance(exc, PollTimeout):
             raise AssertionError(f"create_and_poll never returned: {exc}")
         if exc is None or is_network_error(exc) or job.outcome == "error":
-            raise _network(exc or RuntimeError(job.reason), "create_and_poll")
+            raise no_answer(exc or RuntimeError(job.reason), "create_and_poll")
         if isinstance(exc, openai.APIStatusError) and exc.status_code in (429, 503):
             # Flow control outlasted the SDK's own retries: not a finding about the SDK path.
             raise Throttled(f"openai-python's create_and_poll: {describe_sdk_error(exc)}")
@@ -120,7 +88,7 @@ def _judge_create_and_poll(job: PoolJob, run: SdkJobRun) -> str:
     if run.content is None:
         exc = run.error
         if exc is None or is_network_error(exc):
-            raise _network(exc or RuntimeError("no response"), "download_content")
+            raise no_answer(exc or RuntimeError("no response"), "download_content")
         raise AssertionError(
             f"download_content of the completed job raised {describe_sdk_error(exc)}"
         )
@@ -137,14 +105,14 @@ def _judge_create_and_poll(job: PoolJob, run: SdkJobRun) -> str:
 
 @catalog.check("VID-SDK-001")
 def test_sdk_create_and_poll(jobs: Jobs, check: CheckRecorder) -> None:
-    job, run = _sdk_job(jobs)
+    job, run = sdk_job(jobs)
     failed = True
     try:
         note = _judge_create_and_poll(job, run)
         failed = False
         check.note(note)
     finally:
-        _evidence(check, run.transcript.exchanges, failed)
+        attach_evidence(check, run.transcript.exchanges, failed)
 
 
 def _past_flow_control(step: Callable[[], str | None]) -> str | None:
@@ -186,7 +154,7 @@ def _sdk_remix(jobs: Jobs, notes: list[str]) -> str | None:
     source_id = source.video_id if source is not None else None
     if call.error is not None:
         if is_network_error(call.error):
-            raise _network(call.error, "remix")
+            raise no_answer(call.error, "remix")
         if is_throttled(call.error):
             raise Throttled(f"openai-python's remix: {describe_sdk_error(call.error)}")
         return f"remix raised {describe_sdk_error(call.error)}"
@@ -232,13 +200,13 @@ def test_sdk_list_remix_delete(
     if not declared:
         absent = ", ".join(f"{f} ({ctx.features.state(f)})" for f in SDK_FEATURES)
         raise Unsupported(f"none of list, remix and delete is offered: {absent}")
-    job, run = _sdk_job(jobs)
+    job, run = sdk_job(jobs)
     try:
         _judge_create_and_poll(job, run)
     except (AssertionError, RuntimeError):
         pytest.skip("no job completed through the SDK (see VID-SDK-001)")
     video = run.video
-    transcript = _new_transcript(ctx)
+    transcript = new_transcript(ctx)
     client = sdk_client(
         target,
         transcript,
@@ -264,7 +232,7 @@ def test_sdk_list_remix_delete(
                     problem = _past_flow_control(step)
                 except Exception as exc:
                     if is_network_error(exc):
-                        raise _network(exc, feature) from None
+                        raise no_answer(exc, feature) from None
                     if is_throttled(exc):
                         raise Throttled(
                             f"openai-python's {feature}: {describe_sdk_error(exc)}"
@@ -275,7 +243,7 @@ def test_sdk_list_remix_delete(
     finally:
         client.close()
         exchanges = _remix_exchanges(jobs) + transcript.exchanges
-        _evidence(check, exchanges, bool(problems))
+        attach_evidence(check, exchanges, bool(problems))
     assert not problems, "openai-python: " + "; ".join(problems)
     check.note(
         f"{', '.join(declared)} work through openai-python"
@@ -283,20 +251,11 @@ def test_sdk_list_remix_delete(
     )
 
 
-def _first_error(exc: Exception) -> str:
-    cause = exc.__cause__ if isinstance(exc, openai.APIResponseValidationError) else exc
-    if isinstance(cause, pydantic.ValidationError) and cause.errors():
-        error = cause.errors()[0]
-        where = ".".join(str(part) for part in error["loc"])
-        return f"{where}: {error['msg']} (got {js(error.get('input'))})"[:200]
-    return describe_sdk_error(exc)
-
-
 def _strict_calls(
     ctx: SuiteContext, target: Target, jobs: Jobs, check: CheckRecorder, extensions: set[str]
 ) -> tuple[list[str], int]:
     """Retrieve every live job of the run and list once, through a strict client."""
-    transcript = _new_transcript(ctx)
+    transcript = new_transcript(ctx)
     client = sdk_client(
         target,
         transcript,
@@ -319,73 +278,20 @@ def _strict_calls(
             try:
                 call()
             except openai.APIResponseValidationError as exc:
-                extension = _declared_extension_only(exc, target)
+                extension = declared_extension_only(exc, target)
                 if extension is not None:
                     extensions.add(extension)
                     continue
-                problems.append(f"strict {what}: {_first_error(exc)}")
+                problems.append(f"strict {what}: {first_error(exc)}")
             except openai.APIStatusError:
                 continue  # an error status is not a parse failure; other checks judge it
             except Exception as exc:
                 if is_network_error(exc):
-                    raise _network(exc, what) from None
+                    raise no_answer(exc, what) from None
                 raise
     if problems:
-        _evidence(check, transcript.exchanges, True)
+        attach_evidence(check, transcript.exchanges, True)
     return problems, len(calls)
-
-
-def _declared_extension_only(exc: Exception, target: Target) -> str | None:
-    """The declared extension value that is the only reason ``exc`` was raised, if it is.
-
-    A job asked for with a documented extra size (e.g. 640x480) echoes it, and the SDK's
-    strict size literal rejects it: that is the extension working as documented, not a broken
-    response, so it is reported as a note instead of failing the check.
-    """
-    cause = exc.__cause__ if isinstance(exc, openai.APIResponseValidationError) else exc
-    if not isinstance(cause, pydantic.ValidationError) or not cause.errors():
-        return None
-    values = {str(e.get("input")) for e in cause.errors()}
-    on_size = all("size" in (str(part) for part in e["loc"]) for e in cause.errors())
-    extras = set(target.extension_sizes) - set(contract.SIZES)
-    return ", ".join(sorted(values)) if on_size and values <= extras else None
-
-
-def _validate(kind: str, body: Any, target: Target, extensions: set[str]) -> str | None:
-    from openai._models import validate_type
-    from openai.pagination import SyncConversationCursorPage
-    from openai.types import Video, VideoDeleteResponse
-
-    model: Any = {
-        "video": Video,
-        "list": SyncConversationCursorPage[Video],
-        "deleted": VideoDeleteResponse,
-    }[kind]
-    try:
-        validate_type(type_=model, value=body)
-    except pydantic.ValidationError as exc:
-        extension = _declared_extension_only(exc, target)
-        if extension is not None:
-            extensions.add(extension)
-            return None
-        return _first_error(exc)
-    return None
-
-
-def _seen_bodies(ctx: SuiteContext, jobs: Jobs, ledger: VideoLedger) -> list[tuple[str, str, Any]]:
-    """(kind, where, body) of every successful Video, list and deleted body of the run."""
-    seen = [("video", where, body) for where, body in every_video(jobs.all(), ledger)]
-    for transcript in _transcripts(ctx):
-        for method, path, status, body in transcript.bodies:
-            if not 200 <= status < 300 or path.endswith("/content"):
-                continue
-            if method == "DELETE":
-                seen.append(("deleted", f"SDK DELETE {path}", body))
-            elif method == "GET" and path.rstrip("/").endswith("/videos"):
-                seen.append(("list", f"SDK list {path}", body))
-            else:
-                seen.append(("video", f"SDK {method} {path}", body))
-    return seen
 
 
 @pytest.mark.late
@@ -395,12 +301,12 @@ def test_sdk_strict_validation(
 ) -> None:
     extensions: set[str] = set()
     problems, calls = _strict_calls(ctx, target, jobs, check, extensions)
-    seen = _seen_bodies(ctx, jobs, ledger)
+    seen = seen_bodies(ctx, jobs, ledger)
     if not calls and not seen:
         pytest.skip("no Video was seen in this run")
     rejected: dict[str, str] = {}
     for kind, where, body in seen:
-        problem = _validate(kind, body, target, extensions)
+        problem = strict_problem(kind, body, target, extensions)
         if problem is not None:
             rejected.setdefault(problem, where)
     problems += [f"{where}: {problem}" for problem, where in rejected.items()]

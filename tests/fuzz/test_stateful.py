@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from conformance.budget import Budget, BudgetLimits
-from conformance.fuzz import PropertyContext, stateful
+from conformance.fuzz import PropertyContext, stateful, workflows
 from conformance.fuzz.catalog import PROPERTY_CHECKS, STATEFUL_CHECKS
 from conformance.fuzz.executor import PhaseState
 from tests.fuzz.conftest import API_KEY, AUTH, PhaseRunner, provider
@@ -39,7 +39,7 @@ def run_stateful(
     run = stateful.StatefulRun(state, max_jobs=stateful.job_allowance(state))
     # A bound ends the machine with pytest.skip; the reason is in run.stop_reason.
     with contextlib.suppress(pytest.skip.Exception):
-        stateful.run_workflows(stateful.build_schema(run), run, seed)
+        workflows.run_workflows(workflows.build_schema(run), run, seed)
     return state, run, budget
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import requests
 
 from conformance import contract
-from conformance.fuzz.executor import wire_create_body
+from conformance.fuzz.cases import wire_create_body
 
 URL = "http://127.0.0.1:9/v1/videos"
 
