@@ -103,17 +103,17 @@ class _Session:
 
     def start(self) -> Any:
         """Start the provider (when bundled), the client and the job pool; the suite plugin."""
-        from conformance import media
+        from conformance import media, preflight
         from conformance.budget import Budget
         from conformance.bundled import bundled_provider
         from conformance.client import Client
         from conformance.jobs import JobPool, plan_jobs
-        from conformance.runner import _reachable, default_report_dir
+        from conformance.runner import default_report_dir
         from conformance.suite.context import SuiteContext
 
         live = self.stack.enter_context(bundled_provider(self.target))
         client = self.stack.enter_context(Client(live))
-        _reachable(client)
+        preflight.unanswerable(client)
         self.live, self.budget = live, Budget(live.budget)
         run_tag = secrets.token_hex(3)
         specs = plan_jobs(live, self.selected, run_tag)

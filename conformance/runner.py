@@ -18,11 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from conformance import SUITE_VERSION, __version__, catalog, property_phase
-from conformance.answers import preflight_hint
+from conformance import SUITE_VERSION, __version__, catalog, preflight, property_phase
 from conformance.budget import Budget
 from conformance.bundled import bundled_provider
-from conformance.client import Client, TransportFailure, Unreachable
+from conformance.client import Client
 from conformance.config import Target
 from conformance.errors import HarnessError
 from conformance.features import FeatureMap
@@ -90,39 +89,6 @@ def default_report_dir(target: Target) -> Path:
     return Path("reports") / safe
 
 
-def _reachable(client: Client) -> str | None:
-    """``None`` when the base URL answers like this API, else why the run must not go on (it
-    reports that, exit 3, before anything billable is sent).
-
-    Nothing answering stops the run, and so does an answer only a web site gives (a login
-    redirect, or 2xx HTML for a video that cannot exist). A provider that answers with broken
-    HTTP, or an error page in HTML, is reachable: the checks judge that like any other answer.
-    """
-    try:
-        response = client.retrieve(f"video_vcreachability{secrets.token_hex(4)}")
-    except Unreachable as exc:
-        return f"target unreachable: {exc}"
-    except TransportFailure:
-        return None
-    hint = preflight_hint(response)
-    if hint is None:
-        return None
-    web_page = response.ok or any("login" in hop.to_url.lower() for hop in response.redirects)
-    if web_page:
-        return f"the base URL does not answer like the video API: {hint}"
-    print(f"warning: {hint}", file=sys.stderr)
-    return None
-
-
-def _discover_list(client: Client, features: FeatureMap) -> None:
-    """One free GET /videos, so that every check knows from the start whether list is there
-    (the auth and object checks use it when it is; the list checks judge it either way)."""
-    if features.state("list") != "untested":
-        return
-    with contextlib.suppress(TransportFailure):
-        features.observe("list", client.list_videos(limit=1), "GET /videos?limit=1")
-
-
 def execute(target: Target, options: RunOptions) -> RunResult:
     """Check ``target`` once; write the report (unless told not to) and decide the exit code.
 
@@ -179,7 +145,7 @@ def execute(target: Target, options: RunOptions) -> RunResult:
         phases = _Phases()
         checks: list[CheckResult] = []
         try:
-            unreachable = _reachable(client)
+            unreachable = preflight.unanswerable(client)
             if unreachable is None:
                 # The jobs are the longest part of a run: they start before the suite and its
                 # imports (pytest and the check modules), which then overlap the renders.
@@ -321,7 +287,7 @@ def _run_phases(
         media_cap=client.media_cap,
         run_ends_at=lambda: client.run_ends_at,
     )
-    _discover_list(client, ctx.features)
+    preflight.discover_list(client, ctx.features)
     # The property phase runs while the jobs render: what it probes is mostly free and needs no
     # job, so against a real vendor (jobs take minutes) it costs no wall time, and the completed
     # job it needs for the 200 paths is still fresh when it gets there.
