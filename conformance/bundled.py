@@ -66,7 +66,10 @@ def bundled_provider(
     )
     provider = Provider(config)
     provider.start()
-    stopper = threading.Thread(target=provider.stop, name="provider-stop", daemon=True)
+    # Released once nothing more will be sent to it: the HTTP server is not drained.
+    stopper = threading.Thread(
+        target=lambda: provider.stop(drain=False), name="provider-stop", daemon=True
+    )
     if release is not None:
         release.append(lambda: None if stopper.ident else stopper.start())
     try:

@@ -27,12 +27,12 @@ from conformance.recording.replay import (
     NoWaitEvent,
     Recording,
     ReplayTransport,
-    SdkReplayTransport,
     VirtualClock,
     is_not_in_recording,
 )
 from conformance.recording.requests_adapter import RecordingAdapter
-from conformance.recording.transport import RecordingTransport, SdkRecordingTransport
+from conformance.recording.sdk_transports import SdkRecordingTransport, SdkReplayTransport
+from conformance.recording.transport import RecordingTransport
 from conformance.redact import register_secret
 
 KEY = "sk-recording-test-key-0123456789"

@@ -131,11 +131,17 @@ class Provider:
         # Resume only once serving: the jobs are visible (and pollable) while they finish.
         self.engine.resume_unfinished()
 
-    def stop(self) -> None:
-        """Stop HTTP, abandon running renders (kept for a resume), release everything."""
+    def stop(self, *, drain: bool = True) -> None:
+        """Stop HTTP, abandon running renders (kept for a resume), release everything.
+
+        ``drain=False`` is for a caller that has sent its last request: the HTTP thread is told
+        to exit but not waited for. uvicorn's graceful shutdown sleeps 0.1 s twice, which a
+        run's report need not wait for; the thread is a daemon and ends on its own.
+        """
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
-            self._thread.join(timeout=10)
+            if drain:
+                self._thread.join(timeout=10)
         self._server = self._thread = None
         if self.engine is not None:
             self.engine.stop()

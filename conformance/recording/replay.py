@@ -1,11 +1,11 @@
 """Replay: answer a run's requests from a recorded ``transcript.har``, with no network.
 
 ``Recording.load`` reads a HAR written by a run; ``ReplayTransport`` (our client, ``httpx``)
-and ``SdkReplayTransport`` (openai-python, ``httpx2``) answer each request with the recorded
-answer of the same key (``keys.request_key``), in recorded order per key; once a key's answers
-are used up the last one repeats (a poll loop that asks once more sees the job as it was last
-seen). A request the recording lacks raises ``NotInRecording``: the check that needed it is
-skipped, never judged on an answer made up here.
+and ``sdk_transports.SdkReplayTransport`` (openai-python, ``httpx2``) answer each request with
+the recorded answer of the same key (``keys.request_key``), in recorded order per key; once a
+key's answers are used up the last one repeats (a poll loop that asks once more sees the job as
+it was last seen). A request the recording lacks raises ``NotInRecording``: the check that
+needed it is skipped, never judged on an answer made up here.
 
 ``VirtualClock`` stands in for time while replaying: it reads the recorded time of the answers
 served, and ``sleep`` advances it instead of waiting, so that time-based checks (``created_at``
@@ -26,7 +26,6 @@ from pathlib import Path
 from typing import Any, SupportsIndex
 
 import httpx
-import httpx2
 
 from conformance.errors import UsageError
 from conformance.recording.har import HAR_NAME
@@ -204,7 +203,7 @@ class NoWaitEvent(threading.Event):
         return self.is_set()
 
 
-def _serve(
+def serve_answer(
     recording: Recording, clock: VirtualClock, client: ClientKind, lib: Any, request: Any, key: str
 ) -> Any:
     request.read()
@@ -238,22 +237,7 @@ class ReplayTransport(httpx.BaseTransport):
         self._client: ClientKind = client
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response: httpx.Response = _serve(
+        response: httpx.Response = serve_answer(
             self._recording, self._clock, self._client, httpx, request, self._key
-        )
-        return response
-
-
-class SdkReplayTransport(httpx2.BaseTransport):
-    """openai-python's requests answered from ``recording``."""
-
-    def __init__(self, recording: Recording, clock: VirtualClock, api_key: str) -> None:
-        self._recording = recording
-        self._clock = clock
-        self._key = api_key
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        response: httpx2.Response = _serve(
-            self._recording, self._clock, "sdk", httpx2, request, self._key
         )
         return response

@@ -1,5 +1,5 @@
-"""Recording transports: wrap the real transport of our client (``httpx``) and of
-openai-python (``httpx2``) and log every exchange into a ``HarRecorder``.
+"""Recording transports: wrap the real transport of our client (``httpx``) and log every
+exchange into a ``HarRecorder`` (openai-python's, over ``httpx2``, are in ``sdk_transports``).
 
 The response body is teed as the client reads it (never read ahead, so the client's own
 streaming, caps and deadlines behave as without recording); the HAR keeps at most the
@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-import httpx2
 
 from conformance.recording.har import Entry, HarRecorder
 from conformance.recording.keys import ClientKind
@@ -47,7 +46,7 @@ def decode_body(
         return raw, f"content-encoding {encoding} not undone ({type(exc).__name__}); raw bytes"
 
 
-class _Tee:
+class Tee:
     """Passes the inner stream's chunks through, keeping the first ``cap`` bytes."""
 
     def __init__(
@@ -89,19 +88,15 @@ class _Tee:
             self._done(b"".join(self._kept), self._size, complete)
 
 
-class _HttpxTee(_Tee, httpx.SyncByteStream):
+class _HttpxTee(Tee, httpx.SyncByteStream):
     pass
 
 
-class _Httpx2Tee(_Tee, httpx2.SyncByteStream):
-    pass
-
-
-def _record(
+def record_exchange(
     recorder: HarRecorder,
     client: ClientKind,
     lib: Any,
-    tee: type[_Tee],
+    tee: type[Tee],
     inner: Any,
     request: Any,
 ) -> Any:
@@ -169,37 +164,10 @@ class RecordingTransport(httpx.BaseTransport):
         self._client: ClientKind = client
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
-        response: httpx.Response = _record(
+        response: httpx.Response = record_exchange(
             self.recorder, self._client, httpx, _HttpxTee, self._inner, request
         )
         return response
 
     def close(self) -> None:
         self._inner.close()
-
-
-class SdkRecordingTransport(httpx2.BaseTransport):
-    """The same for openai-python, which sends through ``httpx2``."""
-
-    def __init__(self, recorder: HarRecorder, inner: httpx2.BaseTransport | None = None) -> None:
-        self.recorder = recorder
-        self._inner = inner or _sdk_default_transport()
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        response: httpx2.Response = _record(
-            self.recorder, "sdk", httpx2, _Httpx2Tee, self._inner, request
-        )
-        return response
-
-    def close(self) -> None:
-        self._inner.close()
-
-
-def _sdk_default_transport() -> httpx2.BaseTransport:
-    # What openai-python's default client would build for itself (its connection limits).
-    try:
-        from openai._constants import DEFAULT_CONNECTION_LIMITS
-
-        return httpx2.HTTPTransport(limits=DEFAULT_CONNECTION_LIMITS)
-    except (ImportError, TypeError):
-        return httpx2.HTTPTransport()

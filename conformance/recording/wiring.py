@@ -11,22 +11,18 @@ import dataclasses
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
-import httpx2
 
 from conformance import SUITE_VERSION, __version__
 from conformance.config import Target
 from conformance.recording.har import HarRecorder, iso
-from conformance.recording.replay import (
-    NoWaitEvent,
-    Recording,
-    ReplayTransport,
-    SdkReplayTransport,
-    VirtualClock,
-)
-from conformance.recording.transport import RecordingTransport, SdkRecordingTransport
+from conformance.recording.replay import NoWaitEvent, Recording, ReplayTransport, VirtualClock
+from conformance.recording.transport import RecordingTransport
+
+if TYPE_CHECKING:
+    import httpx2
 
 
 class Wiring:
@@ -66,12 +62,11 @@ class Recorder(Wiring):
         self.har = HarRecorder() if cap is None else HarRecorder(cap)
         # The recording sits on the same deadline-bound network the unrecorded clients use, so
         # recording changes nothing about how long a request may take.
-        from conformance.http_limits import deadline_transport2
         from conformance.single_send import deadline_transport
 
         self.transport = RecordingTransport(self.har, deadline_transport())
-        self._sdk = SdkRecordingTransport(self.har, _BuiltOnFirstUse(deadline_transport2))
-        self.sdk_transport = _Shared(self._sdk)
+        self._sdk = _SdkOnFirstUse(self.har)
+        self.sdk_transport = cast("httpx2.BaseTransport", self._sdk)
         self._http_adapter: Any = None
 
     @property
@@ -106,44 +101,38 @@ class Recorder(Wiring):
         self.har.meta["pool_started_wall"] = round(time.time(), 3)
 
     def write(self, report_dir: Path) -> dict[str, Path]:
-        self._sdk.close()
+        self._sdk.close_all()
         if self._http_adapter is not None:
             self._http_adapter.close()
         return {"har": self.har.write(report_dir)}
 
 
-class _Shared(httpx2.BaseTransport):
-    """One transport for every openai-python client of the run: each client closes its
-    transport when done, and the others still need it; the recorder closes it at the end."""
+class _SdkOnFirstUse:
+    """openai-python's recording transport, one for every SDK client of the run, built when
+    the SDK sends its first request (from a job thread): ``httpx2`` and a TLS context would
+    otherwise delay the run's first create. Each SDK client closes its transport when done
+    while the others still need it, so only the recorder closes this one, at the end."""
 
-    def __init__(self, inner: httpx2.BaseTransport) -> None:
-        self._inner = inner
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        return self._inner.handle_request(request)
-
-    def close(self) -> None:
-        pass
-
-
-class _BuiltOnFirstUse(httpx2.BaseTransport):
-    """A transport built when the first request comes: openai-python's first request comes
-    from a job thread, while building the transport (TLS context included) on the main thread
-    would delay the run's first create by a fifth of a second."""
-
-    def __init__(self, build: Any) -> None:
-        self._build = build
-        self._inner: httpx2.BaseTransport | None = None
+    def __init__(self, har: HarRecorder) -> None:
+        self._har = har
+        self._inner: Any = None
         self._lock = threading.Lock()
 
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         with self._lock:
             if self._inner is None:
-                self._inner = self._build()
+                from conformance.http_limits import deadline_transport2
+                from conformance.recording.sdk_transports import SdkRecordingTransport
+
+                self._inner = SdkRecordingTransport(self._har, deadline_transport2())
             inner = self._inner
-        return inner.handle_request(request)
+        response: httpx2.Response = inner.handle_request(request)
+        return response
 
     def close(self) -> None:
+        pass  # shared: see close_all
+
+    def close_all(self) -> None:
         with self._lock:
             if self._inner is not None:
                 self._inner.close()
@@ -162,6 +151,8 @@ class Replayer(Wiring):
         self.api_key = self.API_KEY if recording.meta.get("keyed", True) else ""
         self.clock = VirtualClock(recording.started)
         self.transport = ReplayTransport(recording, self.clock, self.api_key)
+        from conformance.recording.sdk_transports import SdkReplayTransport
+
         self.sdk_transport = SdkReplayTransport(recording, self.clock, self.api_key)
         self.run_tag = str(recording.meta.get("run_tag") or "") or None
 
