@@ -26,6 +26,7 @@ the two layers under it have modules of their own:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import threading
 import time
@@ -291,16 +292,15 @@ class Client:
             # (None, value) parts make httpx build multipart without a file.
             multipart = {k: (None, v) for k, v in (form or {}).items()}
             multipart.update(files or {})
+
         return redirects.follow(
-            self._sender.send,
+            functools.partial(self._sender.send, timeout=timeout, max_bytes=max_bytes),
             method,
             self.target.base_url + path,
             send_headers,
             content=content,
             multipart=multipart,
             params=params,
-            timeout=timeout,
-            max_bytes=max_bytes,
             api_key=self.target.api_key,
             follow_redirects=follow_redirects,
         )

@@ -9,8 +9,8 @@ is recorded (``RedirectHop``) so a check can tell "served" from "redirected".
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Protocol
+from collections.abc import Callable, Mapping
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -23,20 +23,13 @@ MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
 
-class SendOnce(Protocol):
-    """Sends one request without following anything (``SingleSender.send``)."""
-
-    def __call__(
-        self,
-        method: str,
-        url: str,
-        headers: dict[str, str],
-        content: bytes | None,
-        multipart: dict[str, Any] | None,
-        params: Mapping[str, str | int] | None,
-        timeout: float | None,
-        max_bytes: int,
-    ) -> tuple[httpx.Response, bytes, Exchange]: ...
+SendOnce = Callable[
+    [str, str, dict[str, str], bytes | None, dict[str, Any] | None, Mapping[str, str | int] | None],
+    tuple[httpx.Response, bytes, Exchange],
+]
+"""Sends one request without following anything: ``(method, url, headers, content, multipart,
+params) -> (response, body, exchange)`` (``SingleSender.send`` with the request's deadline and
+body cap bound)."""
 
 
 def follow(
@@ -48,8 +41,6 @@ def follow(
     content: bytes | None,
     multipart: dict[str, Any] | None,
     params: Mapping[str, str | int] | None,
-    timeout: float | None,
-    max_bytes: int,
     api_key: str,
     follow_redirects: bool,
 ) -> Response:
@@ -68,14 +59,7 @@ def follow(
     while True:
         try:
             response, body, exchange = send(
-                current_method,
-                url,
-                send_headers,
-                content,
-                multipart,
-                params,
-                timeout,
-                max_bytes,
+                current_method, url, send_headers, content, multipart, params
             )
         except Unreachable as exc:
             if not hops:
